@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The two blockdev backends: a file descriptor (block devices and image
+ * files) and memory with fault injection. Bounds and read-only checks live in
+ * the generic wrappers so the backends only move bytes.
+ */
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include "blockdev.h"
+
+/* ---- file-descriptor backend ---- */
+
+static int fd_read_at(struct blockdev *dev, void *buf, size_t len, uint64_t offset)
+{
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pread(dev->fd, p, len, (off_t)offset);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO; /* the file shrank under us */
+		p += n;
+		len -= (size_t)n;
+		offset += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int fd_write_at(struct blockdev *dev, const void *buf, size_t len, uint64_t offset)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pwrite(dev->fd, p, len, (off_t)offset);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		offset += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int fd_flush(struct blockdev *dev)
+{
+	if (fdatasync(dev->fd) < 0)
+		return -errno;
+	return 0;
+}
+
+static void fd_release(struct blockdev *dev)
+{
+	if (dev->fd >= 0)
+		close(dev->fd);
+	dev->fd = -1;
+}
+
+static const struct blockdev_ops fd_ops = {
+	.read_at = fd_read_at,
+	.write_at = fd_write_at,
+	.flush = fd_flush,
+	.release = fd_release,
+};
+
+int blockdev_open(const char *path, unsigned flags, struct blockdev **ret_dev, struct vg_error *err)
+{
+	_cleanup_(blockdev_closep) struct blockdev *dev = NULL;
+	bool read_only = flags & BLOCKDEV_READ_ONLY;
+	struct stat st;
+	int open_flags = (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return vg_error_set(err, -ENOMEM, "%s: out of memory", path);
+	dev->fd = -1;
+	dev->ops = &fd_ops;
+	dev->read_only = read_only;
+	dev->path = strdup(path);
+	if (!dev->path)
+		return vg_error_set(err, -ENOMEM, "%s: out of memory", path);
+
+	if (stat(path, &st) < 0)
+		return vg_error_set(err, -errno, "%s: %m", path);
+	if (S_ISBLK(st.st_mode)) {
+		dev->is_block_device = true;
+		dev->rdev = st.st_rdev;
+		if (flags & BLOCKDEV_EXCLUSIVE)
+			open_flags |= O_EXCL;
+	} else if (!S_ISREG(st.st_mode)) {
+		return vg_error_set(err, -ENOTBLK, "%s: neither a block device nor a regular file", path);
+	}
+
+	dev->fd = open(path, open_flags);
+	if (dev->fd < 0) {
+		if (errno == EBUSY)
+			return vg_error_set(err, -EBUSY,
+					    "%s: in use (mounted, part of an md array or device-mapper device, or open exclusively elsewhere)",
+					    path);
+		return vg_error_set(err, -errno, "%s: cannot open: %m", path);
+	}
+
+	if (dev->is_block_device) {
+		uint64_t size = 0;
+		int block = 0;
+
+		if (ioctl(dev->fd, BLKGETSIZE64, &size) < 0)
+			return vg_error_set(err, -errno, "%s: cannot read the device size: %m", path);
+		if (ioctl(dev->fd, BLKSSZGET, &block) < 0)
+			return vg_error_set(err, -errno, "%s: cannot read the logical block size: %m", path);
+		dev->size_bytes = size;
+		dev->logical_block_bytes = (uint32_t)block;
+	} else {
+		if (flags & BLOCKDEV_EXCLUSIVE) {
+			if (flock(dev->fd, LOCK_EX | LOCK_NB) < 0) {
+				if (errno == EWOULDBLOCK)
+					return vg_error_set(err, -EBUSY, "%s: in use by another program", path);
+				return vg_error_set(err, -errno, "%s: cannot lock: %m", path);
+			}
+		}
+		if (fstat(dev->fd, &st) < 0)
+			return vg_error_set(err, -errno, "%s: %m", path);
+		dev->size_bytes = (uint64_t)st.st_size;
+		dev->logical_block_bytes = 512;
+	}
+
+	*ret_dev = TAKE_PTR(dev);
+	return 0;
+}
+
+/* ---- memory backend ---- */
+
+static int fault_errno(int e)
+{
+	return -(e > 0 ? e : EIO);
+}
+
+static int mem_read_at(struct blockdev *dev, void *buf, size_t len, uint64_t offset)
+{
+	struct blockdev_faults *f = dev->faults;
+
+	if (f) {
+		f->reads_done++;
+		if (f->fail_read_at && f->reads_done == f->fail_read_at)
+			return fault_errno(f->fail_read_errno);
+	}
+	memcpy(buf, dev->memory + offset, len);
+	return 0;
+}
+
+static int mem_write_at(struct blockdev *dev, const void *buf, size_t len, uint64_t offset)
+{
+	struct blockdev_faults *f = dev->faults;
+
+	if (f) {
+		if (f->power_cut && f->tripped)
+			return -EIO;
+		f->writes_done++;
+		if (f->fail_write_at && f->writes_done == f->fail_write_at) {
+			f->tripped = true;
+			return fault_errno(f->fail_write_errno);
+		}
+		if (f->tear_write_at && f->writes_done == f->tear_write_at) {
+			f->tripped = true;
+			memcpy(dev->memory + offset, buf, MIN(len, f->tear_keep_bytes));
+			return -EIO;
+		}
+	}
+	memcpy(dev->memory + offset, buf, len);
+	return 0;
+}
+
+static int mem_flush(struct blockdev *dev)
+{
+	struct blockdev_faults *f = dev->faults;
+
+	if (f) {
+		if (f->power_cut && f->tripped)
+			return -EIO;
+		f->flushes_done++;
+	}
+	return 0;
+}
+
+static void mem_release(struct blockdev *dev)
+{
+	free(dev->memory);
+	dev->memory = NULL;
+}
+
+static const struct blockdev_ops memory_ops = {
+	.read_at = mem_read_at,
+	.write_at = mem_write_at,
+	.flush = mem_flush,
+	.release = mem_release,
+};
+
+int blockdev_open_memory(const char *name, uint64_t size_bytes, uint32_t logical_block_bytes,
+			 struct blockdev_faults *faults, struct blockdev **ret_dev)
+{
+	_cleanup_(blockdev_closep) struct blockdev *dev = NULL;
+
+	if (size_bytes > SIZE_MAX || logical_block_bytes == 0)
+		return -EINVAL;
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return -ENOMEM;
+	dev->fd = -1;
+	dev->ops = &memory_ops;
+	dev->path = strdup(name);
+	dev->memory = calloc(1, size_bytes ? (size_t)size_bytes : 1);
+	if (!dev->path || !dev->memory)
+		return -ENOMEM;
+	dev->size_bytes = size_bytes;
+	dev->logical_block_bytes = logical_block_bytes;
+	dev->faults = faults;
+	*ret_dev = TAKE_PTR(dev);
+	return 0;
+}
+
+uint8_t *blockdev_memory_bytes(struct blockdev *dev)
+{
+	return dev->ops == &memory_ops ? dev->memory : NULL;
+}
+
+/* ---- generic wrappers ---- */
+
+struct blockdev *blockdev_close(struct blockdev *dev)
+{
+	if (!dev)
+		return NULL;
+	if (dev->ops && dev->ops->release)
+		dev->ops->release(dev);
+	free(dev->path);
+	free(dev);
+	return NULL;
+}
+
+static int check_range(struct blockdev *dev, uint64_t offset, uint64_t len, const char *what,
+		       struct vg_error *err)
+{
+	uint64_t end;
+
+	if (ADD_OVERFLOWS(offset, len, &end) || end > dev->size_bytes)
+		return vg_error_set(err, -ENXIO,
+				    "%s: %s of %" PRIu64 " bytes at offset %" PRIu64
+				    " lies beyond the end of the device (%" PRIu64 " bytes)",
+				    dev->path, what, len, offset, dev->size_bytes);
+	return 0;
+}
+
+int blockdev_read(struct blockdev *dev, uint64_t offset, void *buf, size_t len, struct vg_error *err)
+{
+	int r;
+
+	r = check_range(dev, offset, len, "read", err);
+	if (r < 0)
+		return r;
+	r = dev->ops->read_at(dev, buf, len, offset);
+	if (r < 0)
+		return vg_error_set(err, r, "%s: read of %zu bytes at offset %" PRIu64 " failed: %s",
+				    dev->path, len, offset, strerror(-r));
+	return 0;
+}
+
+int blockdev_write(struct blockdev *dev, uint64_t offset, const void *buf, size_t len,
+		   struct vg_error *err)
+{
+	int r;
+
+	if (dev->read_only)
+		return vg_error_set(err, -EROFS, "%s: opened read-only, refusing to write", dev->path);
+	r = check_range(dev, offset, len, "write", err);
+	if (r < 0)
+		return r;
+	r = dev->ops->write_at(dev, buf, len, offset);
+	if (r < 0)
+		return vg_error_set(err, r, "%s: write of %zu bytes at offset %" PRIu64 " failed: %s",
+				    dev->path, len, offset, strerror(-r));
+	return 0;
+}
+
+int blockdev_read_alloc(struct blockdev *dev, uint64_t offset, size_t len, void **ret_buf,
+			struct vg_error *err)
+{
+	_cleanup_free_ void *buf = NULL;
+	int r;
+
+	r = check_range(dev, offset, len, "read", err);
+	if (r < 0)
+		return r;
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return vg_error_set(err, -ENOMEM, "%s: out of memory reading %zu bytes", dev->path, len);
+	r = blockdev_read(dev, offset, buf, len, err);
+	if (r < 0)
+		return r;
+	*ret_buf = TAKE_PTR(buf);
+	return 0;
+}
+
+int blockdev_zero(struct blockdev *dev, uint64_t offset, uint64_t len, struct vg_error *err)
+{
+	static const uint8_t zeros[65536];
+	int r;
+
+	r = check_range(dev, offset, len, "zeroing", err);
+	if (r < 0)
+		return r;
+	while (len > 0) {
+		size_t chunk = (size_t)MIN(len, (uint64_t)sizeof(zeros));
+
+		r = blockdev_write(dev, offset, zeros, chunk, err);
+		if (r < 0)
+			return r;
+		offset += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int blockdev_flush(struct blockdev *dev, struct vg_error *err)
+{
+	int r;
+
+	if (dev->read_only)
+		return 0;
+	r = dev->ops->flush(dev);
+	if (r < 0)
+		return vg_error_set(err, r, "%s: flush failed: %s", dev->path, strerror(-r));
+	return 0;
+}

@@ -1,0 +1,1 @@
+# daemon/: see HACKING.md

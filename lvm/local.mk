@@ -1,0 +1,1 @@
+# lvm/: see HACKING.md

@@ -1,0 +1,1 @@
+# mdraid/: see HACKING.md

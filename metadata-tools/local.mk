@@ -1,0 +1,1 @@
+# metadata-tools/: see HACKING.md

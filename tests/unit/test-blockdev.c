@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* struct blockdev on image files and on memory with injected faults. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "blockdev.h"
+
+static char image_path[64];
+
+static int make_image(void **state)
+{
+	int fd;
+
+	snprintf(image_path, sizeof(image_path), "/tmp/vgtool-test-blockdev-XXXXXX");
+	fd = mkstemp(image_path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	return 0;
+}
+
+static int remove_image(void **state)
+{
+	unlink(image_path);
+	return 0;
+}
+
+static void test_file_read_write_flush(void **state)
+{
+	_cleanup_(blockdev_closep) struct blockdev *dev = NULL;
+	struct vg_error err = { 0 };
+	char out[6] = { 0 };
+	_cleanup_free_ void *alloc = NULL;
+
+	assert_int_equal(blockdev_open(image_path, 0, &dev, &err), 0);
+	assert_int_equal(dev->size_bytes, 1 << 20);
+	assert_int_equal(dev->logical_block_bytes, 512);
+	assert_false(dev->is_block_device);
+	assert_int_equal(blockdev_write(dev, 4090, "hello", 5, &err), 0);
+	assert_int_equal(blockdev_flush(dev, &err), 0);
+	assert_int_equal(blockdev_read(dev, 4090, out, 5, &err), 0);
+	assert_string_equal(out, "hello");
+	assert_int_equal(blockdev_read_alloc(dev, 4090, 5, &alloc, &err), 0);
+	assert_memory_equal(alloc, "hello", 5);
+	assert_int_equal(blockdev_zero(dev, 4091, 3, &err), 0);
+	assert_int_equal(blockdev_read(dev, 4090, out, 5, &err), 0);
+	assert_memory_equal(out, "h\0\0\0o", 5);
+}
+
+static void test_file_bounds_are_refused(void **state)
+{
+	_cleanup_(blockdev_closep) struct blockdev *dev = NULL;
+	struct vg_error err = { 0 };
+	char buf[16];
+
+	assert_int_equal(blockdev_open(image_path, 0, &dev, &err), 0);
+	assert_int_equal(blockdev_read(dev, (1 << 20) - 8, buf, 16, &err), -ENXIO);
+	assert_non_null(strstr(err.message, "beyond the end"));
+	assert_non_null(strstr(err.message, image_path));
+	assert_int_equal(blockdev_write(dev, UINT64_MAX - 4, buf, 16, &err), -ENXIO);
+}
+
+static void test_read_only_refuses_writes(void **state)
+{
+	_cleanup_(blockdev_closep) struct blockdev *dev = NULL;
+	struct vg_error err = { 0 };
+
+	assert_int_equal(blockdev_open(image_path, BLOCKDEV_READ_ONLY, &dev, &err), 0);
+	assert_int_equal(blockdev_write(dev, 0, "x", 1, &err), -EROFS);
+	assert_non_null(strstr(err.message, "read-only"));
+}
+
+static void test_exclusive_file_open_conflicts(void **state)
+{
+	_cleanup_(blockdev_closep) struct blockdev *first = NULL;
+	_cleanup_(blockdev_closep) struct blockdev *second = NULL;
+	struct vg_error err = { 0 };
+
+	assert_int_equal(blockdev_open(image_path, BLOCKDEV_EXCLUSIVE, &first, &err), 0);
+	assert_int_equal(blockdev_open(image_path, BLOCKDEV_EXCLUSIVE, &second, &err), -EBUSY);
+	assert_null(second);
+	assert_non_null(strstr(err.message, "in use"));
+}
+
+static void test_open_errors(void **state)
+{
+	struct blockdev *dev = NULL;
+	struct vg_error err = { 0 };
+
+	assert_int_equal(blockdev_open("/nonexistent/vgtool", 0, &dev, &err), -ENOENT);
+	assert_non_null(strstr(err.message, "/nonexistent/vgtool"));
+	assert_int_equal(blockdev_open("/tmp", 0, &dev, &err), -ENOTBLK);
+	assert_int_equal(blockdev_open("/dev/null", 0, &dev, &err), -ENOTBLK);
+	assert_null(dev);
+}
+
+static void test_memory_write_fault_and_power_cut(void **state)
+{
+	struct blockdev_faults faults = { .fail_write_at = 2, .fail_write_errno = ENOSPC, .power_cut = true };
+	_cleanup_(blockdev_closep) struct blockdev *a = NULL;
+	_cleanup_(blockdev_closep) struct blockdev *b = NULL;
+	struct vg_error err = { 0 };
+
+	assert_int_equal(blockdev_open_memory("a", 4096, 512, &faults, &a), 0);
+	assert_int_equal(blockdev_open_memory("b", 4096, 512, &faults, &b), 0);
+	assert_int_equal(blockdev_write(a, 0, "1", 1, &err), 0);
+	/* the second write overall, on the other device, fails */
+	assert_int_equal(blockdev_write(b, 0, "2", 1, &err), -ENOSPC);
+	assert_int_equal(blockdev_memory_bytes(b)[0], 0);
+	/* after a power cut nothing lands any more */
+	assert_int_equal(blockdev_write(a, 1, "3", 1, &err), -EIO);
+	assert_int_equal(blockdev_flush(a, &err), -EIO);
+	assert_int_equal(blockdev_memory_bytes(a)[1], 0);
+	assert_int_equal(blockdev_memory_bytes(a)[0], '1');
+}
+
+static void test_memory_torn_write(void **state)
+{
+	struct blockdev_faults faults = { .tear_write_at = 1, .tear_keep_bytes = 3 };
+	_cleanup_(blockdev_closep) struct blockdev *dev = NULL;
+	struct vg_error err = { 0 };
+
+	assert_int_equal(blockdev_open_memory("m", 4096, 512, &faults, &dev), 0);
+	assert_int_equal(blockdev_write(dev, 10, "abcdef", 6, &err), -EIO);
+	assert_memory_equal(blockdev_memory_bytes(dev) + 10, "abc\0\0\0", 6);
+	/* without power_cut the device keeps working */
+	assert_int_equal(blockdev_write(dev, 10, "abcdef", 6, &err), 0);
+	assert_memory_equal(blockdev_memory_bytes(dev) + 10, "abcdef", 6);
+}
+
+static void test_memory_read_fault(void **state)
+{
+	struct blockdev_faults faults = { .fail_read_at = 2 };
+	_cleanup_(blockdev_closep) struct blockdev *dev = NULL;
+	struct vg_error err = { 0 };
+	char buf[4];
+
+	assert_int_equal(blockdev_open_memory("m", 4096, 512, &faults, &dev), 0);
+	assert_int_equal(blockdev_read(dev, 0, buf, 4, &err), 0);
+	assert_int_equal(blockdev_read(dev, 0, buf, 4, &err), -EIO);
+	assert_non_null(strstr(err.message, "read of 4 bytes at offset 0 failed"));
+	assert_int_equal(blockdev_read(dev, 0, buf, 4, &err), 0);
+	assert_int_equal(faults.reads_done, 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_file_read_write_flush, make_image, remove_image),
+		cmocka_unit_test_setup_teardown(test_file_bounds_are_refused, make_image, remove_image),
+		cmocka_unit_test_setup_teardown(test_read_only_refuses_writes, make_image, remove_image),
+		cmocka_unit_test_setup_teardown(test_exclusive_file_open_conflicts, make_image, remove_image),
+		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_memory_write_fault_and_power_cut),
+		cmocka_unit_test(test_memory_torn_write),
+		cmocka_unit_test(test_memory_read_fault),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -176,6 +176,7 @@ static int mem_write_at(struct blockdev *dev, const void *buf, size_t len, uint6
 		}
 		if (f->tear_write_at && f->writes_done == f->tear_write_at) {
 			f->tripped = true;
+			f->torn_write_bytes = len;
 			memcpy(dev->memory + offset, buf, MIN(len, f->tear_keep_bytes));
 			return -EIO;
 		}

@@ -48,6 +48,7 @@ struct blockdev_faults {
 	/* The tear_write_at-th write lands only its first tear_keep_bytes, then fails with EIO. */
 	uint64_t tear_write_at;
 	size_t tear_keep_bytes;
+	size_t torn_write_bytes; /* set when the tear fires: the full length of that write */
 
 	/*
 	 * Power cut: once a write fault has fired, every later write and flush

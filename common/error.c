@@ -30,7 +30,7 @@ int vg_error_set(struct vg_error *err, int code, const char *fmt, ...)
 int vg_error_prefix(struct vg_error *err, int code, const char *fmt, ...)
 {
 	char prefix[VG_ERROR_MESSAGE_MAX];
-	char old[VG_ERROR_MESSAGE_MAX];
+	size_t prefix_len, old_len;
 	va_list ap;
 
 	if (!err)
@@ -42,8 +42,15 @@ int vg_error_prefix(struct vg_error *err, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	memcpy(old, err->message, sizeof(old));
-	snprintf(err->message, sizeof(err->message), "%s%s", prefix, old);
+	prefix_len = strlen(prefix);
+	old_len = strnlen(err->message, sizeof(err->message) - 1);
+	if (prefix_len > sizeof(err->message) - 1)
+		prefix_len = sizeof(err->message) - 1;
+	if (old_len > sizeof(err->message) - 1 - prefix_len)
+		old_len = sizeof(err->message) - 1 - prefix_len;
+	memmove(err->message + prefix_len, err->message, old_len);
+	memcpy(err->message, prefix, prefix_len);
+	err->message[prefix_len + old_len] = '\0';
 	return err->code;
 }
 

@@ -7,7 +7,9 @@
  */
 #pragma once
 
+#include <inttypes.h> /* PRIu64 in messages */
 #include <stdarg.h>
+
 #include "macro.h"
 
 #define VG_ERROR_MESSAGE_MAX 1024

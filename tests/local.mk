@@ -1,3 +1,11 @@
 # tests/: shared helpers of the shell suites. Unit tests are listed by the
 # library they test (common/local.mk, mdraid/local.mk, lvm/local.mk).
-EXTRA_DIST += tests/integration/lib.sh
+EXTRA_DIST += tests/integration/lib.sh tests/integration/compare-lvm.py
+
+EXTRA_DIST += tests/fuzz/run-fuzz.sh tests/fuzz/replay-driver.c tests/fuzz/corpus $(FUZZ_TESTS)
+TESTS += $(FUZZ_TESTS)
+
+# Only the fuzz harnesses, e.g. in the libFuzzer build: make check-fuzz
+check-fuzz:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(FUZZ_TESTS)'
+.PHONY: check-fuzz

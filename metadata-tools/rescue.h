@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vgrescue's verbs. Each verb gets argv starting at its own name, parses its
+ * options with getopt_long, prints its report (human text, or JSON with
+ * --json) and returns the process exit code.
+ */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "error.h"
+
+enum {
+	RESCUE_EXIT_OK = 0,
+	RESCUE_EXIT_PROBLEM = 1, /* nothing found, damaged, or refused */
+	RESCUE_EXIT_USAGE = 2,
+};
+
+int rescue_md_examine(int argc, char **argv);
+int rescue_pv_examine(int argc, char **argv);
+int rescue_dump(int argc, char **argv);
+
+/* "vgrescue: <message>" on stderr. */
+void rescue_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print @obj pretty-printed to stdout followed by a newline, then release it. */
+void rescue_print_json(struct json_object *obj);
+/* json-c helpers that keep 64-bit values exact. */
+struct json_object *rescue_json_u64(uint64_t value);

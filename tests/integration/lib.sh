@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared helpers of the integration tests. Source it; it sets `set -eu`,
+# makes $WORK (removed on exit) and detaches only the loop devices it took.
+#
+#   require_cmd CMD...        skip (77) when a command is missing
+#   require_root              skip (77) unless running as root
+#   make_image FILE SIZE      sparse image file (SIZE as truncate(1) takes it)
+#   take_loop FILE            attach FILE to a free loop device, print its path
+#   use_stock_lvm DEV...      point stock lvm2 at exactly these devices
+#   stock_lvm CMD ARGS...     run a stock lvm2 command in that setup
+#   fail MESSAGE              print and exit 1
+#   assert_eq EXPECTED ACTUAL WHAT
+set -eu
+
+: "${top_builddir:?run through make check}"
+: "${top_srcdir:?run through make check}"
+VGRESCUE="$top_builddir/metadata-tools/vgrescue"
+TOOLS="$top_builddir/tests/tools"
+
+WORK=$(mktemp -d /tmp/vgtool-it.XXXXXX)
+LOOPS_TAKEN=()
+
+cleanup_integration() {
+	local loop
+	for loop in "${LOOPS_TAKEN[@]}"; do
+		losetup -d "$loop" 2>/dev/null || true
+	done
+	rm -rf "$WORK"
+}
+trap cleanup_integration EXIT
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"
+	done
+}
+
+require_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root (loop devices)"
+}
+
+make_image() {
+	rm -f "$1"
+	truncate -s "$2" "$1"
+}
+
+take_loop() {
+	local loop
+	loop=$(losetup -f --show "$1") || fail "cannot attach $1 to a loop device"
+	LOOPS_TAKEN+=("$loop")
+	echo "$loop"
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "$3: expected '$1', got '$2'"
+}
+
+# Stock lvm2 sees exactly the devices given, no udev, no devices file, no
+# device-mapper, no md component filtering (our devices are checked for that
+# by us), backups into $WORK.
+use_stock_lvm() {
+	local dev accept=""
+	for dev in "$@"; do
+		accept="$accept\"a|^${dev}\$|\", "
+	done
+	export LVM_SYSTEM_DIR="$WORK/lvm"
+	export LVM_SUPPRESS_FD_WARNINGS=1
+	mkdir -p "$LVM_SYSTEM_DIR/backup" "$LVM_SYSTEM_DIR/archive"
+	cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOC
+devices {
+	scan = [ "/dev" ]
+	obtain_device_list_from_udev = 0
+	external_device_info_source = "none"
+	use_devicesfile = 0
+	filter = [ ${accept}"r|.*|" ]
+	global_filter = [ ${accept}"r|.*|" ]
+	hints = "none"
+	md_component_detection = 0
+	multipath_component_detection = 0
+	write_cache_state = 0
+}
+global {
+	activation = 0
+	use_lvmlockd = 0
+	event_activation = 0
+	locking_dir = "$WORK/lvm/lock"
+}
+activation {
+	udev_sync = 0
+	udev_rules = 0
+	monitoring = 0
+}
+backup {
+	backup = 1
+	backup_dir = "$WORK/lvm/backup"
+	archive = 0
+	archive_dir = "$WORK/lvm/archive"
+}
+EOC
+}
+
+stock_lvm() {
+	lvm "$@" 2> >(grep -v -e 'WARNING: activation disabled' \
+		-e 'WARNING: Activation disabled' >&2)
+}
+
+# agree_with_stock DEV...: `vgrescue dump --json` of the devices and stock
+# lvm2's reports must describe the same VGs, PVs, LVs and segments.
+agree_with_stock() {
+	"$VGRESCUE" dump --json "$@" >"$WORK/ours.json" || fail "vgrescue dump failed on $*"
+	stock_lvm pvs -o pv_name,pv_uuid,pe_start,pv_pe_count,vg_name --units s --nosuffix \
+		--reportformat json >"$WORK/pvs.json"
+	stock_lvm vgs -o vg_name,vg_uuid,vg_seqno,vg_extent_size,vg_tags --units s --nosuffix \
+		--reportformat json >"$WORK/vgs.json"
+	stock_lvm lvs -a --segments -o vg_name,lv_name,lv_uuid,lv_tags,seg_start_pe,seg_size_pe,segtype,stripes,stripe_size,seg_pe_ranges \
+		--units s --nosuffix --reportformat json >"$WORK/lvs.json"
+	python3 "$top_srcdir/tests/integration/compare-lvm.py" "$WORK/ours.json" "$WORK/pvs.json" \
+		"$WORK/vgs.json" "$WORK/lvs.json" || fail "vgtool and stock lvm2 disagree"
+}
+
+# no_pvck_complaints DEV...: pvck finds nothing wrong in the headers and metadata.
+no_pvck_complaints() {
+	local dev out
+	for dev in "$@"; do
+		out=$(stock_lvm pvck --dump headers "$dev" 2>&1) || fail "pvck --dump headers $dev failed: $out"
+		if grep -q 'CHECK' <<<"$out"; then
+			echo "$out"
+			fail "pvck complains about $dev"
+		fi
+	done
+}

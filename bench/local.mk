@@ -1,1 +1,1 @@
-# bench/: see HACKING.md
+# bench/: benchmarks printing ratios against stock lvm2 and mdadm (not part of make check).

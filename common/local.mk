@@ -12,7 +12,7 @@ common_libvgcommon_a_SOURCES = \
 	common/uuid.c common/uuid.h \
 	common/size.c common/size.h \
 	common/strbuf.c common/strbuf.h \
-	common/config.c common/config.h
+	common/cfg.c common/cfg.h
 
 COMMON_UNIT_TESTS = \
 	tests/unit/test-blockdev \

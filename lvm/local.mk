@@ -1,1 +1,111 @@
-# lvm/: see HACKING.md
+# lvm/: libvglvm — PV labels, metadata areas, text metadata, the VG model. Needs common/ only.
+noinst_LIBRARIES += lvm/libvglvm.a
+CPPFLAGS_LVM = $(AM_CPPFLAGS) -I$(srcdir)/common -I$(srcdir)/lvm
+lvm_libvglvm_a_CPPFLAGS = $(CPPFLAGS_LVM)
+lvm_libvglvm_a_SOURCES = \
+	lvm/pv-label.c lvm/pv-label.h \
+	lvm/mda.c lvm/mda.h \
+	lvm/vg.c lvm/vg.h \
+	lvm/vg-text.c lvm/vg-text.h \
+	lvm/vg-scan.c lvm/vg-scan.h \
+	lvm/vg-write.c lvm/vg-write.h \
+	lvm/alloc.c lvm/alloc.h \
+	lvm/vg-ops.c lvm/vg-ops.h \
+	lvm/vg-backup.c lvm/vg-backup.h \
+	lvm/vg-store.c lvm/vg-store.h
+
+LIBS_LVM = lvm/libvglvm.a common/libvgcommon.a
+
+LVM_UNIT_TESTS = \
+	tests/unit/test-pv-label \
+	tests/unit/test-mda \
+	tests/unit/test-vg \
+	tests/unit/test-vg-text \
+	tests/unit/test-vg-ops \
+	tests/unit/test-vg-commit
+check_PROGRAMS += $(LVM_UNIT_TESTS)
+TESTS += $(LVM_UNIT_TESTS)
+
+tests_unit_test_pv_label_SOURCES = tests/unit/test-pv-label.c
+tests_unit_test_pv_label_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_unit_test_pv_label_CFLAGS = $(CFLAGS_UNIT)
+tests_unit_test_pv_label_LDADD = $(LIBS_LVM) $(LIBS_UNIT)
+
+tests_unit_test_mda_SOURCES = tests/unit/test-mda.c
+tests_unit_test_mda_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_unit_test_mda_CFLAGS = $(CFLAGS_UNIT)
+tests_unit_test_mda_LDADD = $(LIBS_LVM) $(LIBS_UNIT)
+
+tests_unit_test_vg_SOURCES = tests/unit/test-vg.c
+tests_unit_test_vg_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_unit_test_vg_CFLAGS = $(CFLAGS_UNIT)
+tests_unit_test_vg_LDADD = $(LIBS_LVM) $(LIBS_UNIT)
+
+tests_unit_test_vg_text_SOURCES = tests/unit/test-vg-text.c
+tests_unit_test_vg_text_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_unit_test_vg_text_CFLAGS = $(CFLAGS_UNIT)
+tests_unit_test_vg_text_LDADD = $(LIBS_LVM) $(LIBS_UNIT)
+
+tests_unit_test_vg_ops_SOURCES = tests/unit/test-vg-ops.c
+tests_unit_test_vg_ops_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_unit_test_vg_ops_CFLAGS = $(CFLAGS_UNIT)
+tests_unit_test_vg_ops_LDADD = $(LIBS_LVM) $(LIBS_UNIT)
+
+tests_unit_test_vg_commit_SOURCES = tests/unit/test-vg-commit.c
+tests_unit_test_vg_commit_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_unit_test_vg_commit_CFLAGS = $(CFLAGS_UNIT)
+tests_unit_test_vg_commit_LDADD = $(LIBS_LVM) $(LIBS_UNIT)
+
+check_PROGRAMS += tests/fuzz/fuzz-pv-label
+FUZZ_TESTS += tests/fuzz/pv-label.fuzz
+tests_fuzz_fuzz_pv_label_SOURCES = tests/fuzz/fuzz-pv-label.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_pv_label_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_fuzz_fuzz_pv_label_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_pv_label_LDADD = $(LIBS_LVM)
+tests_fuzz_fuzz_pv_label_LDFLAGS = $(LDFLAGS_FUZZ)
+
+check_PROGRAMS += tests/fuzz/fuzz-mda
+FUZZ_TESTS += tests/fuzz/mda.fuzz
+tests_fuzz_fuzz_mda_SOURCES = tests/fuzz/fuzz-mda.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_mda_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_fuzz_fuzz_mda_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_mda_LDADD = $(LIBS_LVM)
+tests_fuzz_fuzz_mda_LDFLAGS = $(LDFLAGS_FUZZ)
+
+check_PROGRAMS += tests/fuzz/fuzz-vg-text
+FUZZ_TESTS += tests/fuzz/vg-text.fuzz
+tests_fuzz_fuzz_vg_text_SOURCES = tests/fuzz/fuzz-vg-text.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_vg_text_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_fuzz_fuzz_vg_text_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_vg_text_LDADD = $(LIBS_LVM)
+tests_fuzz_fuzz_vg_text_LDFLAGS = $(LDFLAGS_FUZZ)
+
+# Writes a VG from a text file onto PVs, for the stock-lvm2 cross-checks.
+check_PROGRAMS += tests/tools/lvm-write-vg
+tests_tools_lvm_write_vg_SOURCES = tests/tools/lvm-write-vg.c
+tests_tools_lvm_write_vg_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_tools_lvm_write_vg_CFLAGS = $(AM_CFLAGS)
+tests_tools_lvm_write_vg_LDADD = $(LIBS_LVM)
+
+LVM_INTEGRATION_TESTS = \
+	tests/integration/lvm-reads-ours.sh \
+	tests/integration/we-read-lvm.sh \
+	tests/integration/crash-commit.sh
+TESTS += $(LVM_INTEGRATION_TESTS)
+EXTRA_DIST += $(LVM_INTEGRATION_TESTS)
+EXTRA_DIST += tests/data
+
+# Engine front end for the shell tests: one lvm-like command per run, or a seeded random walk.
+check_PROGRAMS += tests/tools/vg-engine-tool
+tests_tools_vg_engine_tool_SOURCES = tests/tools/vg-engine-tool.c
+tests_tools_vg_engine_tool_CPPFLAGS = $(CPPFLAGS_LVM) $(JSONC_CFLAGS)
+tests_tools_vg_engine_tool_CFLAGS = $(AM_CFLAGS)
+tests_tools_vg_engine_tool_LDADD = $(LIBS_LVM) $(JSONC_LIBS)
+
+# The engine's checks that need stock lvm2 as a judge (root, loop devices).
+ENGINE_INTEGRATION_TESTS = \
+	tests/integration/random-walk.sh \
+	tests/integration/refusals.sh \
+	tests/integration/partial-vg.sh
+TESTS += $(ENGINE_INTEGRATION_TESTS)
+EXTRA_DIST += $(ENGINE_INTEGRATION_TESTS)

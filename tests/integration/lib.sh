@@ -6,6 +6,7 @@
 #   require_root              skip (77) unless running as root
 #   make_image FILE SIZE      sparse image file (SIZE as truncate(1) takes it)
 #   take_loop FILE            attach FILE to a free loop device, print its path
+#   release_loops             detach every loop device taken so far
 #   use_stock_lvm DEV...      point stock lvm2 at exactly these devices
 #   stock_lvm CMD ARGS...     run a stock lvm2 command in that setup
 #   fail MESSAGE              print and exit 1
@@ -18,13 +19,22 @@ VGRESCUE="$top_builddir/metadata-tools/vgrescue"
 TOOLS="$top_builddir/tests/tools"
 
 WORK=$(mktemp -d /tmp/vgtool-it.XXXXXX)
-LOOPS_TAKEN=()
+# Loop devices taken are listed in a file, not a variable: take_loop runs in
+# a $(...) subshell, whose variables die with it.
+LOOP_REGISTRY="$WORK/loops-taken"
+: >"$LOOP_REGISTRY"
+
+# release_loops: detach every loop device this test took.
+release_loops() {
+	local loop
+	while read -r loop; do
+		[ -n "$loop" ] && losetup -d "$loop" 2>/dev/null || true
+	done <"$LOOP_REGISTRY"
+	: >"$LOOP_REGISTRY"
+}
 
 cleanup_integration() {
-	local loop
-	for loop in "${LOOPS_TAKEN[@]}"; do
-		losetup -d "$loop" 2>/dev/null || true
-	done
+	release_loops
 	rm -rf "$WORK"
 }
 trap cleanup_integration EXIT
@@ -51,7 +61,7 @@ make_image() {
 take_loop() {
 	local loop
 	loop=$(losetup -f --show "$1") || fail "cannot attach $1 to a loop device"
-	LOOPS_TAKEN+=("$loop")
+	echo "$loop" >>"$LOOP_REGISTRY"
 	echo "$loop"
 }
 

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* VG backup and archive files (see vg-backup.h). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "uuid.h"
+#include "vg-backup.h"
+
+#define DEFAULT_KEEP_COUNT 10
+#define DEFAULT_KEEP_SECONDS (30ull * 24 * 3600)
+
+static int mkdir_p(const char *path, struct vg_error *err)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return vg_error_set(err, -EINVAL, "state directory \"%s\": bad path", path);
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return vg_error_set(err, -errno, "cannot create %s: %m", buf);
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return vg_error_set(err, -errno, "cannot create %s: %m", buf);
+	return 0;
+}
+
+static int fsync_dir(const char *dir, struct vg_error *err)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) < 0)
+		return vg_error_set(err, -errno, "cannot sync directory %s: %m", dir);
+	return 0;
+}
+
+/* Write @data to @path through a synced temporary file and a rename. */
+static int write_file_atomic(const char *dir, const char *path, const char *data, size_t len,
+			     struct vg_error *err)
+{
+	char tmp[4200];
+	_cleanup_close_ int fd = -1;
+	size_t done = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return vg_error_set(err, -errno, "cannot create %s: %m", tmp);
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int r = vg_error_set(err, -errno, "cannot write %s: %m", tmp);
+			unlink(tmp);
+			return r;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		int r = vg_error_set(err, -errno, "cannot sync %s: %m", tmp);
+		unlink(tmp);
+		return r;
+	}
+	if (rename(tmp, path) < 0) {
+		int r = vg_error_set(err, -errno, "cannot rename %s to %s: %m", tmp, path);
+		unlink(tmp);
+		return r;
+	}
+	return fsync_dir(dir, err);
+}
+
+/* The seqno in a backup file's VG section ("seqno = N"), 0 when not found. */
+static uint64_t backup_seqno(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char line[256];
+	uint64_t seqno = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line;
+
+		while (*p == '\t' || *p == ' ')
+			p++;
+		if (sscanf(p, "seqno = %" SCNu64, &seqno) == 1)
+			break;
+	}
+	fclose(f);
+	return seqno;
+}
+
+static int archive_current(const char *state_dir, const char *vg_name, struct vg_error *err)
+{
+	char current[4096], archived[4200], archive_dir[4096];
+	uint32_t nonce = 0;
+	struct stat st;
+	int r;
+
+	snprintf(current, sizeof(current), "%s/backup/%s", state_dir, vg_name);
+	if (stat(current, &st) < 0)
+		return errno == ENOENT ? 0 : vg_error_set(err, -errno, "cannot read %s: %m", current);
+	snprintf(archive_dir, sizeof(archive_dir), "%s/archive", state_dir);
+	r = mkdir_p(archive_dir, err);
+	if (r < 0)
+		return r;
+	r = random_bytes(&nonce, sizeof(nonce));
+	if (r < 0)
+		return vg_error_set(err, r, "no random bytes for an archive name");
+	snprintf(archived, sizeof(archived), "%s/%s_%05" PRIu64 "-%09u.vg", archive_dir, vg_name,
+		 backup_seqno(current), nonce % 1000000000u);
+	if (rename(current, archived) < 0)
+		return vg_error_set(err, -errno, "cannot archive %s as %s: %m", current, archived);
+	return fsync_dir(archive_dir, err);
+}
+
+static int cmp_entry_newest_first(const void *a, const void *b)
+{
+	const struct vg_archive_entry *x = a, *y = b;
+
+	if (x->seqno != y->seqno)
+		return x->seqno > y->seqno ? -1 : 1;
+	return x->mtime > y->mtime ? -1 : (x->mtime < y->mtime);
+}
+
+int vg_archive_list(const char *state_dir, const char *vg_name, struct vg_archive_entry **ret_entries,
+		    size_t *ret_n, struct vg_error *err)
+{
+	char dir_path[4096];
+	struct vg_archive_entry *entries = NULL;
+	size_t n = 0, prefix_len = strlen(vg_name) + 1;
+	struct dirent *de;
+	DIR *dir;
+
+	snprintf(dir_path, sizeof(dir_path), "%s/archive", state_dir);
+	dir = opendir(dir_path);
+	if (!dir) {
+		if (errno != ENOENT)
+			return vg_error_set(err, -errno, "cannot read %s: %m", dir_path);
+		*ret_entries = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	while ((de = readdir(dir))) {
+		struct vg_archive_entry *grown;
+		char path[4400];
+		struct stat st;
+		size_t len = strlen(de->d_name);
+		const char *rest;
+
+		/* <vg>_<seqno>-<nonce>.vg, where <vg> itself may contain '_' */
+		if (len <= prefix_len + 3 || strncmp(de->d_name, vg_name, prefix_len - 1) != 0 ||
+		    de->d_name[prefix_len - 1] != '_' || strcmp(de->d_name + len - 3, ".vg") != 0)
+			continue;
+		rest = de->d_name + prefix_len;
+		if (!strchr(rest, '-') || strchr(rest, '_'))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir_path, de->d_name);
+		if (stat(path, &st) < 0)
+			continue;
+		grown = realloc(entries, (n + 1) * sizeof(*grown));
+		if (!grown)
+			goto oom;
+		entries = grown;
+		entries[n].path = strdup(path);
+		if (!entries[n].path)
+			goto oom;
+		entries[n].seqno = strtoull(rest, NULL, 10);
+		entries[n].mtime = st.st_mtime;
+		n++;
+	}
+	closedir(dir);
+	if (n)
+		qsort(entries, n, sizeof(*entries), cmp_entry_newest_first);
+	*ret_entries = entries;
+	*ret_n = n;
+	return 0;
+oom:
+	closedir(dir);
+	vg_archive_list_free(entries, n);
+	return vg_error_set(err, -ENOMEM, "out of memory");
+}
+
+void vg_archive_list_free(struct vg_archive_entry *entries, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(entries[i].path);
+	free(entries);
+}
+
+static int prune_archive(const char *state_dir, const char *vg_name, const struct vg_backup_policy *policy,
+			 struct vg_error *err)
+{
+	unsigned keep = policy && policy->keep_count ? policy->keep_count : DEFAULT_KEEP_COUNT;
+	uint64_t max_age = policy && policy->keep_seconds ? policy->keep_seconds : DEFAULT_KEEP_SECONDS;
+	struct vg_archive_entry *entries = NULL;
+	int64_t now = (int64_t)time(NULL);
+	size_t n = 0;
+	int r;
+
+	r = vg_archive_list(state_dir, vg_name, &entries, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = keep; i < n; i++)
+		if (now - entries[i].mtime > (int64_t)max_age && unlink(entries[i].path) < 0 && errno != ENOENT) {
+			r = vg_error_set(err, -errno, "cannot prune %s: %m", entries[i].path);
+			break;
+		}
+	vg_archive_list_free(entries, n);
+	return r;
+}
+
+int vg_backup_write(const char *state_dir, const struct vg *vg, const struct vg_text_header *header,
+		    const struct vg_backup_policy *policy, struct vg_error *err)
+{
+	char backup_dir[4096], path[4200];
+	struct strbuf sb;
+	int r;
+
+	snprintf(backup_dir, sizeof(backup_dir), "%s/backup", state_dir);
+	r = mkdir_p(backup_dir, err);
+	if (r < 0)
+		return r;
+	strbuf_init(&sb);
+	r = vg_text_render_backup(vg, header, &sb);
+	if (r == 0)
+		r = strbuf_status(&sb);
+	if (r < 0) {
+		strbuf_done(&sb);
+		return vg_error_set(err, r, "VG %s: cannot render the backup", vg->name);
+	}
+	r = archive_current(state_dir, vg->name, err);
+	if (r == 0) {
+		snprintf(path, sizeof(path), "%s/%s", backup_dir, vg->name);
+		r = write_file_atomic(backup_dir, path, sb.data, sb.len, err);
+	}
+	strbuf_done(&sb);
+	if (r < 0)
+		return r;
+	return prune_archive(state_dir, vg->name, policy, err);
+}
+
+int vg_backup_rename(const char *state_dir, const char *old_name, const char *new_name, struct vg_error *err)
+{
+	char from[4200], to[4200], dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s/backup", state_dir);
+	snprintf(from, sizeof(from), "%s/%s", dir, old_name);
+	snprintf(to, sizeof(to), "%s/%s", dir, new_name);
+	if (rename(from, to) < 0)
+		return errno == ENOENT ? 0 : vg_error_set(err, -errno, "cannot rename %s to %s: %m", from, to);
+	return fsync_dir(dir, err);
+}
+
+int vg_backup_retire(const char *state_dir, const char *vg_name, struct vg_error *err)
+{
+	return archive_current(state_dir, vg_name, err);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Text backups of VG metadata in a state directory the caller names:
+ * <state>/backup/<vg> holds the VG as last committed (backup form, which
+ * vgcfgrestore -f and vgrescue accept); before it is replaced, the previous
+ * one moves to <state>/archive/<vg>_<seqno>-<nonce>.vg. The archive keeps at
+ * least keep_count files per VG and drops older files only once they are
+ * older than keep_seconds, as lvm2's retain_min / retain_days do.
+ *
+ * Files are written to a temporary name, synced and renamed, so a crash
+ * leaves either the old or the new backup, never a torn one.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "vg-text.h"
+#include "vg.h"
+
+struct vg_backup_policy {
+	unsigned keep_count;   /* 0: 10 */
+	uint64_t keep_seconds; /* 0: 30 days */
+};
+
+int vg_backup_write(const char *state_dir, const struct vg *vg, const struct vg_text_header *header,
+		    const struct vg_backup_policy *policy, struct vg_error *err);
+
+/* Rename <state>/backup/<old> to <new> (after a VG rename). Missing backups are fine. */
+int vg_backup_rename(const char *state_dir, const char *old_name, const char *new_name, struct vg_error *err);
+
+/* After a VG is removed: its backup moves to the archive. */
+int vg_backup_retire(const char *state_dir, const char *vg_name, struct vg_error *err);
+
+struct vg_archive_entry {
+	char *path;
+	uint64_t seqno;
+	int64_t mtime;
+};
+
+/* Archived versions of @vg_name, newest first. */
+int vg_archive_list(const char *state_dir, const char *vg_name, struct vg_archive_entry **ret_entries,
+		    size_t *ret_n, struct vg_error *err);
+void vg_archive_list_free(struct vg_archive_entry *entries, size_t n);

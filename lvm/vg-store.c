@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A VG bound to its devices, and the commit sequence around vg_commit (see vg-store.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "mda.h"
+#include "vg-store.h"
+
+static struct vg_store *store_alloc(size_t n_pvs)
+{
+	struct vg_store *store = calloc(1, sizeof(*store));
+
+	if (!store)
+		return NULL;
+	store->targets = calloc(n_pvs + 1, sizeof(*store->targets));
+	if (!store->targets) {
+		free(store);
+		return NULL;
+	}
+	return store;
+}
+
+struct vg_store *vg_store_free(struct vg_store *store)
+{
+	if (!store)
+		return NULL;
+	vg_free(store->vg);
+	free(store->targets);
+	free(store);
+	return NULL;
+}
+
+int vg_store_from_scan(const struct vg_scan_result *scan, const struct vg_scan_vg *svg, struct vg_store **ret_store,
+		       struct vg_error *err)
+{
+	_cleanup_(vg_store_freep) struct vg_store *store = store_alloc(svg->vg->n_pvs);
+
+	if (!store)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	store->vg = vg_clone(svg->vg);
+	if (!store->vg)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	for (size_t m = 0; m < svg->n_members; m++) {
+		ssize_t scan_index = svg->members[m].scan_index;
+		struct vg_commit_target *target = &store->targets[svg->members[m].pv_index];
+
+		if (scan_index < 0) {
+			store->n_missing++;
+			continue;
+		}
+		target->dev = scan->pvs[scan_index].dev;
+		target->label = scan->pvs[scan_index].label;
+	}
+	*ret_store = TAKE_PTR(store);
+	return 0;
+}
+
+int vg_store_new(const struct vg *vg, struct vg_store **ret_store, struct vg_error *err)
+{
+	_cleanup_(vg_store_freep) struct vg_store *store = store_alloc(0);
+
+	if (!store)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	/* a VG that is not on disk yet: the first commit writes seqno 1 */
+	store->vg = vg_new();
+	if (!store->vg)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	store->vg->name = strdup(vg->name);
+	if (!store->vg->name)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	memcpy(store->vg->id, vg->id, sizeof(vg->id));
+	store->vg->seqno = 0;
+	*ret_store = TAKE_PTR(store);
+	return 0;
+}
+
+int vg_store_check_complete(const struct vg_store *store, struct vg_error *err)
+{
+	char missing[512] = "";
+	size_t used = 0;
+
+	if (store->n_missing == 0)
+		return 0;
+	for (size_t p = 0; p < store->vg->n_pvs; p++) {
+		const struct vg_pv *pv = store->vg->pvs[p];
+		char text[LVM_UUID_TEXT_LEN + 1];
+
+		if (store->targets[p].dev)
+			continue;
+		lvm_uuid_format(pv->id, text);
+		used += (size_t)snprintf(missing + used, used < sizeof(missing) ? sizeof(missing) - used : 0,
+					 "%s%s (last seen as %s)", used ? ", " : "", text,
+					 pv->device_hint ? pv->device_hint : "?");
+		if (used >= sizeof(missing))
+			break;
+	}
+	return vg_error_set(err, -EROFS,
+			    "VG %s is partial: PV %s is missing; every change must reach every PV, so the VG "
+			    "is read-only until the device is back",
+			    store->vg->name, missing);
+}
+
+static const struct vg_commit_target *find_target(const struct vg_store *store,
+						  const struct vg_commit_target *joining, size_t n_joining,
+						  const char *pv_id)
+{
+	for (size_t p = 0; p < store->vg->n_pvs; p++)
+		if (store->targets[p].dev && streq(store->vg->pvs[p]->id, pv_id))
+			return &store->targets[p];
+	for (size_t j = 0; j < n_joining; j++)
+		if (streq(joining[j].label.pv_uuid, pv_id))
+			return &joining[j];
+	return NULL;
+}
+
+int pv_make_orphan(struct vg_commit_target *target, struct vg_error *err)
+{
+	int r;
+
+	for (size_t m = 0; m < target->label.n_metadata_areas; m++) {
+		const struct disk_locn *area = &target->label.metadata_areas[m];
+		struct mda_header header;
+
+		r = mda_header_read(target->dev, area->offset_bytes, &header, err);
+		if (r == -EBADMSG)
+			r = mda_init(target->dev, area->offset_bytes, area->size_bytes, err);
+		if (r < 0)
+			return r;
+		/* the text stays in the ring for rescue; only the slots go */
+		memset(header.slots, 0, sizeof(header.slots));
+		r = mda_header_write(target->dev, &header, err);
+		if (r < 0)
+			return r;
+	}
+	target->label.ext_flags &= ~PV_EXT_USED;
+	r = pv_label_write(target->dev, &target->label, err);
+	if (r < 0)
+		return r;
+	return blockdev_flush(target->dev, err);
+}
+
+int vg_store_commit(struct vg_store *store, struct vg *new_vg, const struct vg_commit_target *joining,
+		    size_t n_joining, const struct vg_text_header *header, struct vg_error *err)
+{
+	_cleanup_free_ struct vg_commit_target *targets = NULL;
+	uint64_t old_seqno = new_vg->seqno;
+	int r;
+
+	r = vg_store_check_complete(store, err);
+	if (r < 0)
+		return r;
+	r = vg_validate(new_vg, err);
+	if (r < 0)
+		return vg_error_prefix(err, r, "refusing to commit an inconsistent VG: ");
+
+	targets = calloc(new_vg->n_pvs + 1, sizeof(*targets));
+	if (!targets)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	for (size_t p = 0; p < new_vg->n_pvs; p++) {
+		const struct vg_commit_target *found = find_target(store, joining, n_joining, new_vg->pvs[p]->id);
+
+		if (!found)
+			return vg_error_set(err, -ENODEV, "VG %s: no device for PV %s", new_vg->name,
+					    new_vg->pvs[p]->device_hint ? new_vg->pvs[p]->device_hint : new_vg->pvs[p]->id);
+		targets[p] = *found;
+	}
+
+	new_vg->seqno = store->vg->seqno + 1;
+	r = vg_commit(new_vg, header, targets, new_vg->n_pvs, err);
+	if (r < 0) {
+		new_vg->seqno = old_seqno;
+		return r;
+	}
+
+	/* PVs that left the VG: empty their metadata so no scan finds the old VG there */
+	for (size_t p = 0; p < store->vg->n_pvs; p++) {
+		if (!store->targets[p].dev || vg_find_pv_by_id(new_vg, store->vg->pvs[p]->id) >= 0)
+			continue;
+		r = pv_make_orphan(&store->targets[p], err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "VG %s was committed, but emptying the PV that left failed: ",
+					       new_vg->name);
+	}
+
+	vg_free(store->vg);
+	store->vg = new_vg;
+	free(store->targets);
+	store->targets = TAKE_PTR(targets);
+	store->n_missing = 0;
+
+	if (store->state_dir) {
+		r = vg_backup_write(store->state_dir, store->vg, header, &store->backup_policy, err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "VG %s was committed, but its backup failed: ", store->vg->name);
+	}
+	return 0;
+}
+
+int vg_store_remove(struct vg_store *store, struct vg_error *err)
+{
+	int r;
+
+	r = vg_store_check_complete(store, err);
+	if (r < 0)
+		return r;
+	for (size_t p = 0; p < store->vg->n_pvs; p++) {
+		r = pv_make_orphan(&store->targets[p], err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "VG %s: ", store->vg->name);
+	}
+	if (store->state_dir)
+		return vg_backup_retire(store->state_dir, store->vg->name, err);
+	return 0;
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* PV creation and the two-phase VG commit (see vg-write.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "mda.h"
+#include "vg-write.h"
+
+uint64_t pv_data_start_bytes(const struct pv_label *label)
+{
+	return label->n_data_areas ? label->data_areas[0].offset_bytes : 0;
+}
+
+uint64_t pv_data_end_bytes(const struct pv_label *label, uint64_t device_size_bytes)
+{
+	uint64_t end = device_size_bytes;
+
+	/* a metadata area after the data (the second copy) bounds it */
+	for (size_t i = 0; i < label->n_metadata_areas; i++)
+		if (label->metadata_areas[i].offset_bytes > pv_data_start_bytes(label) &&
+		    label->metadata_areas[i].offset_bytes < end)
+			end = label->metadata_areas[i].offset_bytes;
+	return end;
+}
+
+int pv_create(struct blockdev *dev, const struct pv_create_params *params, struct pv_label *ret_label,
+	      struct vg_error *err)
+{
+	uint64_t alignment = params->data_alignment_bytes ? params->data_alignment_bytes
+							  : PV_DEFAULT_DATA_ALIGNMENT_BYTES;
+	uint64_t mda_size = params->mda_size_bytes ? params->mda_size_bytes : MDA_DEFAULT_SIZE_BYTES;
+	unsigned copies = params->mda_copies ? params->mda_copies : 1;
+	struct pv_label label = { .sector = PV_LABEL_DEFAULT_SECTOR };
+	uint64_t pe_start, mda2_start = 0;
+	int r;
+
+	if (alignment % 4096 != 0)
+		return vg_error_set(err, -EINVAL, "data alignment %" PRIu64 " is not a multiple of 4 KiB",
+				    alignment);
+	if (mda_size < MDA_MIN_SIZE_BYTES || mda_size % 512 != 0)
+		return vg_error_set(err, -EINVAL,
+				    "metadata area size %" PRIu64 " must be a multiple of 512 and at least %d bytes",
+				    mda_size, MDA_MIN_SIZE_BYTES);
+	if (copies > 2)
+		return vg_error_set(err, -EINVAL, "at most 2 metadata copies per PV, not %u", copies);
+
+	/* The first area starts at 4 KiB; data starts at its end rounded up to the alignment. */
+	pe_start = ROUND_UP(MDA_DEFAULT_START_BYTES + mda_size, alignment);
+	if (copies == 2) {
+		if (dev->size_bytes < mda_size)
+			return vg_error_set(err, -ENOSPC, "%s: too small for a second metadata area", dev->path);
+		mda2_start = ROUND_DOWN(dev->size_bytes - mda_size, alignment);
+	}
+	if (pe_start >= dev->size_bytes || (copies == 2 && mda2_start <= pe_start))
+		return vg_error_set(err, -ENOSPC,
+				    "%s: %" PRIu64 " bytes is too small for a PV with %u metadata area(s) of %" PRIu64
+				    " bytes",
+				    dev->path, dev->size_bytes, copies, mda_size);
+
+	if (params->pv_uuid) {
+		r = lvm_uuid_parse(params->pv_uuid, label.pv_uuid, err);
+		if (r < 0)
+			return r;
+	} else {
+		r = lvm_uuid_generate(label.pv_uuid);
+		if (r < 0)
+			return vg_error_set(err, r, "cannot generate a PV id: %s", strerror(-r));
+	}
+	label.device_size_bytes = dev->size_bytes;
+	label.data_areas[0] = (struct disk_locn){ .offset_bytes = pe_start, .size_bytes = 0 };
+	label.n_data_areas = 1;
+	label.metadata_areas[0] = (struct disk_locn){ .offset_bytes = MDA_DEFAULT_START_BYTES,
+						      .size_bytes = mda_size };
+	label.n_metadata_areas = 1;
+	if (copies == 2)
+		label.metadata_areas[label.n_metadata_areas++] =
+			(struct disk_locn){ .offset_bytes = mda2_start, .size_bytes = dev->size_bytes - mda2_start };
+	label.ext_version = PV_EXT_VERSION;
+	label.ext_flags = 0;
+
+	/* Areas first, label last: a crash in between leaves no half-made PV visible. */
+	for (size_t i = 0; i < label.n_metadata_areas; i++) {
+		r = mda_init(dev, label.metadata_areas[i].offset_bytes, label.metadata_areas[i].size_bytes, err);
+		if (r < 0)
+			return r;
+	}
+	r = blockdev_flush(dev, err);
+	if (r < 0)
+		return r;
+	r = pv_label_write(dev, &label, err);
+	if (r < 0)
+		return r;
+	r = blockdev_flush(dev, err);
+	if (r < 0)
+		return r;
+	*ret_label = label;
+	return 0;
+}
+
+static int flush_all(struct vg_commit_target *targets, size_t n_targets, struct vg_error *err)
+{
+	for (size_t t = 0; t < n_targets; t++) {
+		int r = blockdev_flush(targets[t].dev, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Per metadata area state during a commit. */
+struct commit_area {
+	struct vg_commit_target *target;
+	struct mda_header header;
+	struct raw_locn new_slot;
+};
+
+int vg_commit(const struct vg *vg, const struct vg_text_header *header, struct vg_commit_target *targets,
+	      size_t n_targets, struct vg_error *err)
+{
+	_cleanup_free_ struct commit_area *areas = NULL;
+	_cleanup_free_ char *text = NULL;
+	struct strbuf sb;
+	size_t n_areas = 0, text_len = 0;
+	int r;
+
+	strbuf_init(&sb);
+	r = vg_text_render_raw(vg, header, &sb);
+	if (r == 0)
+		r = strbuf_status(&sb);
+	if (r < 0) {
+		strbuf_done(&sb);
+		return vg_error_set(err, r, "VG %s: cannot render its metadata: %s", vg->name, strerror(-r));
+	}
+	text = strbuf_steal(&sb, &text_len);
+
+	areas = calloc(n_targets * PV_LABEL_MAX_LOCNS + 1, sizeof(*areas));
+	if (!areas)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+
+	/* Phase 0: the text into every ring buffer, after the committed copy (headers untouched). */
+	for (size_t t = 0; t < n_targets; t++) {
+		struct vg_commit_target *target = &targets[t];
+
+		for (size_t m = 0; m < target->label.n_metadata_areas; m++) {
+			struct commit_area *area = &areas[n_areas];
+
+			area->target = target;
+			r = mda_header_read(target->dev, target->label.metadata_areas[m].offset_bytes, &area->header,
+					    err);
+			if (r == -EBADMSG) {
+				/* a damaged header is repaired by this commit: start its ring afresh */
+				area->header = (struct mda_header){
+					.start_bytes = target->label.metadata_areas[m].offset_bytes,
+					.size_bytes = target->label.metadata_areas[m].size_bytes,
+					.version = MDA_VERSION,
+				};
+				vg_error_clear(err);
+				r = 0;
+			}
+			if (r < 0)
+				return vg_error_prefix(err, r, "VG %s: ", vg->name);
+			if (area->header.slots[MDA_SLOT_COMMITTED].flags & RAW_LOCN_IGNORED)
+				continue; /* a metadata area the administrator told us to ignore */
+			r = mda_write_text(target->dev, &area->header, text, text_len, &area->new_slot, err);
+			if (r < 0)
+				return vg_error_prefix(err, r, "VG %s: ", vg->name);
+			n_areas++;
+		}
+	}
+	if (n_areas == 0)
+		return vg_error_set(err, -EINVAL, "VG %s: none of its PVs has a usable metadata area", vg->name);
+	r = flush_all(targets, n_targets, err);
+	if (r < 0)
+		return r;
+
+	/* Phase 1: precommit — readers still use slot 0, the old VG. */
+	for (size_t a = 0; a < n_areas; a++) {
+		areas[a].header.slots[MDA_SLOT_PRECOMMITTED] = areas[a].new_slot;
+		r = mda_header_write(areas[a].target->dev, &areas[a].header, err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "VG %s: precommit: ", vg->name);
+	}
+	r = flush_all(targets, n_targets, err);
+	if (r < 0)
+		return r;
+
+	/* Phase 2: commit — each header switch is one atomic sector write. */
+	for (size_t a = 0; a < n_areas; a++) {
+		areas[a].header.slots[MDA_SLOT_COMMITTED] = areas[a].new_slot;
+		memset(&areas[a].header.slots[MDA_SLOT_PRECOMMITTED], 0, sizeof(struct raw_locn));
+		r = mda_header_write(areas[a].target->dev, &areas[a].header, err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "VG %s: commit: ", vg->name);
+	}
+	r = flush_all(targets, n_targets, err);
+	if (r < 0)
+		return r;
+
+	/* The in-use flag only after the VG is durable: a PV flagged but in no VG is worse than the reverse. */
+	for (size_t t = 0; t < n_targets; t++) {
+		struct pv_label *label = &targets[t].label;
+
+		if (label->ext_version >= PV_EXT_VERSION && (label->ext_flags & PV_EXT_USED))
+			continue;
+		label->ext_version = PV_EXT_VERSION;
+		label->ext_flags |= PV_EXT_USED;
+		r = pv_label_write(targets[t].dev, label, err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "VG %s: ", vg->name);
+		r = blockdev_flush(targets[t].dev, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

@@ -1,0 +1,729 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The VG model (vg.h): construction, deep copy and destruction, look-ups,
+ * lvm2's name rules, and structural validation.
+ *
+ * vg_validate() is what every operation runs on the model it is about to
+ * commit, and what a reader may run on a model it parsed: it checks what
+ * lvm2 checks on import (contiguous segments, known PVs, name syntax) and
+ * what lvm2 relies on without always checking (no physical extent handed
+ * out twice, stripes inside their PV), so that nothing we write can be
+ * refused or, worse, misread by stock lvm2.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vg.h"
+
+/* lvm2's NAME_LEN is 128 including the NUL. */
+#define VG_NAME_MAX 127
+
+/* ---- destruction and copies ------------------------------------------ */
+
+static void vg_words_done(struct vg_words *words)
+{
+	for (size_t i = 0; i < words->n; i++)
+		free(words->words[i]);
+	free(words->words);
+	words->words = NULL;
+	words->n = 0;
+}
+
+static int vg_words_copy(struct vg_words *dst, const struct vg_words *src)
+{
+	*dst = (struct vg_words){ 0 };
+	if (src->n == 0)
+		return 0;
+	dst->words = calloc(src->n, sizeof(*dst->words));
+	if (!dst->words)
+		return -ENOMEM;
+	for (size_t i = 0; i < src->n; i++) {
+		dst->words[i] = strdup(src->words[i]);
+		if (!dst->words[i]) {
+			dst->n = i;
+			vg_words_done(dst);
+			return -ENOMEM;
+		}
+	}
+	dst->n = src->n;
+	return 0;
+}
+
+static void vg_segment_free(struct vg_segment *seg)
+{
+	if (!seg)
+		return;
+	free(seg->type);
+	free(seg->stripes);
+	cfg_node_list_free(seg->extra);
+	free(seg);
+}
+
+struct vg_lv *vg_lv_free(struct vg_lv *lv)
+{
+	if (!lv)
+		return NULL;
+	free(lv->name);
+	vg_words_done(&lv->flags);
+	vg_words_done(&lv->tags);
+	free(lv->creation_host);
+	for (size_t i = 0; i < lv->n_segments; i++)
+		vg_segment_free(lv->segments[i]);
+	free(lv->segments);
+	cfg_node_list_free(lv->extra);
+	free(lv);
+	return NULL;
+}
+
+struct vg_pv *vg_pv_free(struct vg_pv *pv)
+{
+	if (!pv)
+		return NULL;
+	free(pv->key);
+	free(pv->device_hint);
+	vg_words_done(&pv->flags);
+	vg_words_done(&pv->tags);
+	cfg_node_list_free(pv->extra);
+	free(pv);
+	return NULL;
+}
+
+struct vg *vg_new(void)
+{
+	return calloc(1, sizeof(struct vg));
+}
+
+struct vg *vg_free(struct vg *vg)
+{
+	if (!vg)
+		return NULL;
+	free(vg->name);
+	free(vg->format);
+	vg_words_done(&vg->flags);
+	vg_words_done(&vg->tags);
+	for (size_t i = 0; i < vg->n_pvs; i++)
+		vg_pv_free(vg->pvs[i]);
+	free(vg->pvs);
+	for (size_t i = 0; i < vg->n_lvs; i++)
+		vg_lv_free(vg->lvs[i]);
+	free(vg->lvs);
+	cfg_node_list_free(vg->extra);
+	free(vg->description);
+	free(vg->creation_host);
+	free(vg);
+	return NULL;
+}
+
+/* strdup that keeps NULL as NULL; *ok turns false on ENOMEM. */
+static char *vg_strdup_opt(const char *s, bool *ok)
+{
+	char *copy;
+
+	if (!s)
+		return NULL;
+	copy = strdup(s);
+	if (!copy)
+		*ok = false;
+	return copy;
+}
+
+static struct cfg_node *vg_extra_clone(const struct cfg_node *extra, bool *ok)
+{
+	struct cfg_node *copy;
+
+	if (!extra)
+		return NULL;
+	copy = cfg_node_list_clone(extra);
+	if (!copy)
+		*ok = false;
+	return copy;
+}
+
+static struct vg_segment *vg_segment_clone(const struct vg_segment *seg)
+{
+	struct vg_segment *copy = calloc(1, sizeof(*copy));
+	bool ok = true;
+
+	if (!copy)
+		return NULL;
+	*copy = *seg;
+	copy->type = NULL;
+	copy->stripes = NULL;
+	copy->extra = NULL;
+	copy->type = vg_strdup_opt(seg->type, &ok);
+	copy->extra = vg_extra_clone(seg->extra, &ok);
+	if (seg->stripes && seg->stripe_count > 0) {
+		copy->stripes = calloc(seg->stripe_count, sizeof(*copy->stripes));
+		if (copy->stripes)
+			memcpy(copy->stripes, seg->stripes,
+			       seg->stripe_count * sizeof(*copy->stripes));
+		else
+			ok = false;
+	}
+	if (!ok) {
+		vg_segment_free(copy);
+		return NULL;
+	}
+	return copy;
+}
+
+static struct vg_lv *vg_lv_clone(const struct vg_lv *lv)
+{
+	struct vg_lv *copy = calloc(1, sizeof(*copy));
+	bool ok = true;
+
+	if (!copy)
+		return NULL;
+	*copy = *lv;
+	copy->name = NULL;
+	copy->flags = copy->tags = (struct vg_words){ 0 };
+	copy->creation_host = NULL;
+	copy->segments = NULL;
+	copy->n_segments = 0;
+	copy->extra = NULL;
+
+	copy->name = vg_strdup_opt(lv->name, &ok);
+	copy->creation_host = vg_strdup_opt(lv->creation_host, &ok);
+	copy->extra = vg_extra_clone(lv->extra, &ok);
+	if (vg_words_copy(&copy->flags, &lv->flags) < 0 ||
+	    vg_words_copy(&copy->tags, &lv->tags) < 0)
+		ok = false;
+	if (ok && lv->n_segments > 0) {
+		copy->segments = calloc(lv->n_segments, sizeof(*copy->segments));
+		if (!copy->segments)
+			ok = false;
+		for (size_t i = 0; ok && i < lv->n_segments; i++) {
+			copy->segments[i] = vg_segment_clone(lv->segments[i]);
+			if (!copy->segments[i])
+				ok = false;
+			else
+				copy->n_segments = i + 1;
+		}
+	}
+	if (!ok) {
+		vg_lv_free(copy);
+		return NULL;
+	}
+	return copy;
+}
+
+static struct vg_pv *vg_pv_clone(const struct vg_pv *pv)
+{
+	struct vg_pv *copy = calloc(1, sizeof(*copy));
+	bool ok = true;
+
+	if (!copy)
+		return NULL;
+	*copy = *pv;
+	copy->key = copy->device_hint = NULL;
+	copy->flags = copy->tags = (struct vg_words){ 0 };
+	copy->extra = NULL;
+
+	copy->key = vg_strdup_opt(pv->key, &ok);
+	copy->device_hint = vg_strdup_opt(pv->device_hint, &ok);
+	copy->extra = vg_extra_clone(pv->extra, &ok);
+	if (vg_words_copy(&copy->flags, &pv->flags) < 0 ||
+	    vg_words_copy(&copy->tags, &pv->tags) < 0)
+		ok = false;
+	if (!ok) {
+		vg_pv_free(copy);
+		return NULL;
+	}
+	return copy;
+}
+
+struct vg *vg_clone(const struct vg *vg)
+{
+	_cleanup_(vg_freep) struct vg *copy = NULL;
+	bool ok = true;
+
+	if (!vg)
+		return NULL;
+	copy = vg_new();
+	if (!copy)
+		return NULL;
+	memcpy(copy->id, vg->id, sizeof(copy->id));
+	copy->seqno = vg->seqno;
+	copy->status = vg->status;
+	copy->extent_size_sectors = vg->extent_size_sectors;
+	copy->max_lv = vg->max_lv;
+	copy->max_pv = vg->max_pv;
+	copy->has_metadata_copies = vg->has_metadata_copies;
+	copy->metadata_copies = vg->metadata_copies;
+	copy->creation_time = vg->creation_time;
+
+	copy->name = vg_strdup_opt(vg->name, &ok);
+	copy->format = vg_strdup_opt(vg->format, &ok);
+	copy->description = vg_strdup_opt(vg->description, &ok);
+	copy->creation_host = vg_strdup_opt(vg->creation_host, &ok);
+	copy->extra = vg_extra_clone(vg->extra, &ok);
+	if (!ok || vg_words_copy(&copy->flags, &vg->flags) < 0 ||
+	    vg_words_copy(&copy->tags, &vg->tags) < 0)
+		return NULL;
+
+	if (vg->n_pvs > 0) {
+		copy->pvs = calloc(vg->n_pvs, sizeof(*copy->pvs));
+		if (!copy->pvs)
+			return NULL;
+		for (size_t i = 0; i < vg->n_pvs; i++) {
+			copy->pvs[i] = vg_pv_clone(vg->pvs[i]);
+			if (!copy->pvs[i])
+				return NULL;
+			copy->n_pvs = i + 1;
+		}
+	}
+	if (vg->n_lvs > 0) {
+		copy->lvs = calloc(vg->n_lvs, sizeof(*copy->lvs));
+		if (!copy->lvs)
+			return NULL;
+		for (size_t i = 0; i < vg->n_lvs; i++) {
+			copy->lvs[i] = vg_lv_clone(vg->lvs[i]);
+			if (!copy->lvs[i])
+				return NULL;
+			copy->n_lvs = i + 1;
+		}
+	}
+	return TAKE_PTR(copy);
+}
+
+/* ---- look-ups --------------------------------------------------------- */
+
+struct vg_lv *vg_find_lv(const struct vg *vg, const char *name)
+{
+	if (!vg || !name)
+		return NULL;
+	for (size_t i = 0; i < vg->n_lvs; i++)
+		if (streq(vg->lvs[i]->name, name))
+			return vg->lvs[i];
+	return NULL;
+}
+
+/* @id with or without dashes, as lvm2 accepts ids. */
+ssize_t vg_find_pv_by_id(const struct vg *vg, const char *id)
+{
+	char plain[LVM_UUID_LEN + 1];
+	size_t n = 0;
+
+	if (!vg || !id)
+		return -1;
+	for (const char *p = id; *p; p++) {
+		if (*p == '-')
+			continue;
+		if (n == LVM_UUID_LEN)
+			return -1;
+		plain[n++] = *p;
+	}
+	if (n != LVM_UUID_LEN)
+		return -1;
+	plain[n] = '\0';
+	for (size_t i = 0; i < vg->n_pvs; i++)
+		if (memcmp(vg->pvs[i]->id, plain, LVM_UUID_LEN + 1) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+uint64_t vg_lv_extents(const struct vg_lv *lv)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < lv->n_segments; i++)
+		total += lv->segments[i]->extent_count;
+	return total;
+}
+
+/* ---- names ------------------------------------------------------------ */
+
+/* Up to 48 bytes of @s for a message, non-printable bytes shown as '?'. */
+static const char *vg_printable(const char *s, char buf[static 52])
+{
+	size_t len = s ? strlen(s) : 0, n = MIN(len, (size_t)48);
+
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	if (len > n) {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static bool vg_name_char_valid(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '_' || c == '.' || c == '-';
+}
+
+int vg_name_check(const char *what, const char *name, struct vg_error *err)
+{
+	char buf[52];
+	size_t len;
+
+	if (!name || !*name)
+		return vg_error_set(err, -EINVAL, "%s name is empty", what);
+	len = strlen(name);
+	if (len > VG_NAME_MAX)
+		return vg_error_set(err, -EINVAL, "%s name \"%s\" is longer than %d characters",
+				    what, vg_printable(name, buf), VG_NAME_MAX);
+	/* lvm2 joins VG and LV names with '-' in device-mapper names. */
+	if (name[0] == '-')
+		return vg_error_set(err, -EINVAL, "%s name \"%s\" must not start with '-'", what,
+				    vg_printable(name, buf));
+	if (streq(name, ".") || streq(name, ".."))
+		return vg_error_set(err, -EINVAL, "%s name \"%s\" is not allowed", what, name);
+	for (size_t i = 0; i < len; i++)
+		if (!vg_name_char_valid(name[i]))
+			return vg_error_set(
+				err, -EINVAL,
+				"%s name \"%s\" has a character outside A-Z a-z 0-9 + _ . -", what,
+				vg_printable(name, buf));
+	return 0;
+}
+
+int lv_name_check(const char *name, struct vg_error *err)
+{
+	/* What lvm2 2.03.16's lvcreate/lvrename refuse (checked against the binary). */
+	static const char *const reserved_prefixes[] = { "pvmove", "snapshot" };
+	static const char *const reserved_parts[] = {
+		"_cdata", "_cmeta", "_corig", "_mimage", "_mlog",  "_rimage", "_rmeta", "_tdata",
+		"_tmeta", "_vdata", "_pmspare", "_vorigin", "_cvol", "_cpool", "_wcorig", "_imeta",
+		"_iorig",
+	};
+	char buf[52];
+	int r;
+
+	r = vg_name_check("LV", name, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(reserved_prefixes); i++)
+		if (strncmp(name, reserved_prefixes[i], strlen(reserved_prefixes[i])) == 0)
+			return vg_error_set(
+				err, -EINVAL,
+				"LV name \"%s\": names starting \"%s\" are reserved by lvm2",
+				vg_printable(name, buf), reserved_prefixes[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(reserved_parts); i++)
+		if (strstr(name, reserved_parts[i]))
+			return vg_error_set(
+				err, -EINVAL,
+				"LV name \"%s\": names containing \"%s\" are reserved by lvm2",
+				vg_printable(name, buf), reserved_parts[i]);
+	return 0;
+}
+
+/* ---- validation ------------------------------------------------------- */
+
+/* Keep the message of a check that reported @err, under another code. */
+static int vg_error_recode(struct vg_error *err, int code)
+{
+	if (err)
+		err->code = code;
+	return code;
+}
+
+static bool vg_id_valid(const char id[LVM_UUID_LEN + 1])
+{
+	for (size_t i = 0; i < LVM_UUID_LEN; i++)
+		if (!lvm_uuid_char_valid(id[i]))
+			return false;
+	return id[LVM_UUID_LEN] == '\0';
+}
+
+static bool is_power_of_2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* One stripe's run of physical extents, for the double-use check. */
+struct vg_pe_run {
+	size_t pv_index;
+	uint64_t first_pe;
+	uint64_t count;
+	size_t lv_index;
+	size_t seg_index;
+};
+
+static int vg_pe_run_cmp(const void *a, const void *b)
+{
+	const struct vg_pe_run *x = a, *y = b;
+
+	if (x->pv_index != y->pv_index)
+		return x->pv_index < y->pv_index ? -1 : 1;
+	if (x->first_pe != y->first_pe)
+		return x->first_pe < y->first_pe ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Names and ids must be unique. Sorting keeps this O(n log n): a VG of
+ * 10 000 LVs is validated before every commit.
+ */
+struct vg_unique_item {
+	const char *text;
+	size_t len; /* 0: compare as C strings */
+};
+
+static int vg_unique_cmp(const void *a, const void *b)
+{
+	const struct vg_unique_item *x = a, *y = b;
+
+	if (x->len)
+		return memcmp(x->text, y->text, x->len);
+	return strcmp(x->text, y->text);
+}
+
+static const char *vg_pv_name_at(const struct vg *vg, size_t i)
+{
+	return vg->pvs[i]->key;
+}
+
+static const char *vg_pv_id_at(const struct vg *vg, size_t i)
+{
+	return vg->pvs[i]->id;
+}
+
+static const char *vg_lv_name_at(const struct vg *vg, size_t i)
+{
+	return vg->lvs[i]->name;
+}
+
+static const char *vg_lv_id_at(const struct vg *vg, size_t i)
+{
+	return vg->lvs[i]->id;
+}
+
+static int vg_check_unique(size_t n, const char *(*name_at)(const struct vg *, size_t),
+			   const char *(*id_at)(const struct vg *, size_t), const struct vg *vg,
+			   const char *what, struct vg_error *err)
+{
+	_cleanup_free_ struct vg_unique_item *items = NULL;
+	char buf[52];
+	size_t m = 0;
+
+	if (n < 2)
+		return 0;
+	items = calloc(n, sizeof(*items));
+	if (!items)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+
+	for (size_t i = 0; i < n; i++)
+		if (name_at(vg, i))
+			items[m++] = (struct vg_unique_item){ .text = name_at(vg, i) };
+	qsort(items, m, sizeof(*items), vg_unique_cmp);
+	for (size_t i = 1; i < m; i++)
+		if (vg_unique_cmp(&items[i - 1], &items[i]) == 0)
+			return vg_error_set(err, -EBADMSG, "two %ss are named \"%s\"", what,
+					    vg_printable(items[i].text, buf));
+
+	for (size_t i = 0; i < n; i++)
+		items[i] = (struct vg_unique_item){ .text = id_at(vg, i), .len = LVM_UUID_LEN };
+	qsort(items, n, sizeof(*items), vg_unique_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (vg_unique_cmp(&items[i - 1], &items[i]) == 0)
+			return vg_error_set(err, -EBADMSG, "two %ss have the id %.32s", what,
+					    items[i].text);
+	return 0;
+}
+
+static int vg_validate_pvs(const struct vg *vg, struct vg_error *err)
+{
+	if (vg->max_pv && vg->n_pvs > vg->max_pv)
+		return vg_error_set(err, -EBADMSG, "VG has %zu PVs but max_pv is %" PRIu64,
+				    vg->n_pvs, vg->max_pv);
+	for (size_t i = 0; i < vg->n_pvs; i++) {
+		const struct vg_pv *pv = vg->pvs[i];
+
+		if (!vg_id_valid(pv->id))
+			return vg_error_set(err, -EBADMSG, "PV %zu has an invalid id", i);
+		if (pv->pe_count > UINT32_MAX)
+			return vg_error_set(err, -EBADMSG,
+					    "PV %zu: pe_count %" PRIu64 " is too large", i,
+					    pv->pe_count);
+	}
+	return vg_check_unique(vg->n_pvs, vg_pv_name_at, vg_pv_id_at, vg, "PV", err);
+}
+
+static int vg_validate_segment(const struct vg *vg, const struct vg_lv *lv, size_t index,
+			       uint64_t expected_start, struct vg_error *err)
+{
+	const struct vg_segment *seg = lv->segments[index];
+	char buf[52];
+	uint64_t area_extents, end;
+
+	if (!seg)
+		return vg_error_set(err, -EBADMSG, "LV \"%s\" segment %zu is missing",
+				    vg_printable(lv->name, buf), index + 1);
+	if (seg->start_extent != expected_start)
+		return vg_error_set(
+			err, -EBADMSG,
+			"LV \"%s\" segment %zu starts at extent %" PRIu64 ", expected %" PRIu64
+			" (segments must follow each other without gaps or overlaps)",
+			vg_printable(lv->name, buf), index + 1, seg->start_extent, expected_start);
+	if (seg->extent_count == 0 || seg->extent_count > UINT32_MAX ||
+	    ADD_OVERFLOWS(seg->start_extent, seg->extent_count, &end) || end > UINT32_MAX)
+		return vg_error_set(err, -EBADMSG, "LV \"%s\" segment %zu: extent_count %" PRIu64
+				    " is out of range", vg_printable(lv->name, buf), index + 1,
+				    seg->extent_count);
+	if (!seg->is_striped)
+		return 0;
+
+	if (seg->stripe_count == 0 || !seg->stripes)
+		return vg_error_set(err, -EBADMSG, "LV \"%s\" segment %zu has no stripes",
+				    vg_printable(lv->name, buf), index + 1);
+	if (seg->extent_count % seg->stripe_count)
+		return vg_error_set(err, -EBADMSG,
+				    "LV \"%s\" segment %zu: %" PRIu64
+				    " extents do not divide into %u stripes",
+				    vg_printable(lv->name, buf), index + 1, seg->extent_count,
+				    seg->stripe_count);
+	if (seg->stripe_count > 1 &&
+	    (!is_power_of_2(seg->stripe_size_sectors) || seg->stripe_size_sectors > UINT32_MAX))
+		return vg_error_set(
+			err, -EBADMSG,
+			"LV \"%s\" segment %zu: stripe_size %" PRIu64 " is not a power of two",
+			vg_printable(lv->name, buf), index + 1, seg->stripe_size_sectors);
+
+	area_extents = seg->extent_count / seg->stripe_count;
+	for (uint32_t s = 0; s < seg->stripe_count; s++) {
+		const struct vg_stripe *stripe = &seg->stripes[s];
+		uint64_t last;
+
+		if (stripe->pv_index >= vg->n_pvs)
+			return vg_error_set(
+				err, -EBADMSG,
+				"LV \"%s\" segment %zu stripe %u refers to PV %zu, which does not exist",
+				vg_printable(lv->name, buf), index + 1, s, stripe->pv_index);
+		if (ADD_OVERFLOWS(stripe->first_pe, area_extents, &last) ||
+		    last > vg->pvs[stripe->pv_index]->pe_count)
+			return vg_error_set(err, -EBADMSG,
+					    "LV \"%s\" segment %zu stripe %u: extents %" PRIu64
+					    "-%" PRIu64 " are beyond the %" PRIu64
+					    " extents of pv%zu",
+					    vg_printable(lv->name, buf), index + 1, s,
+					    stripe->first_pe, stripe->first_pe + area_extents - 1,
+					    vg->pvs[stripe->pv_index]->pe_count, stripe->pv_index);
+	}
+	return 0;
+}
+
+static int vg_validate_lvs(const struct vg *vg, struct vg_error *err)
+{
+	size_t visible = 0;
+	char buf[52];
+	int r;
+
+	for (size_t i = 0; i < vg->n_lvs; i++) {
+		const struct vg_lv *lv = vg->lvs[i];
+		uint64_t next = 0;
+
+		/*
+		 * Syntax only: hidden sub-LVs (x_rimage_0, x_tdata, pvmove0) carry
+		 * the names lv_name_check() refuses for new LVs.
+		 */
+		r = vg_name_check("LV", lv->name, err);
+		if (r < 0)
+			return vg_error_recode(err, -EBADMSG);
+		if (!vg_id_valid(lv->id))
+			return vg_error_set(err, -EBADMSG, "LV \"%s\" has an invalid id",
+					    vg_printable(lv->name, buf));
+		if (lv->has_creation && !lv->creation_host)
+			return vg_error_set(err, -EBADMSG,
+					    "LV \"%s\" has a creation time but no host",
+					    vg_printable(lv->name, buf));
+		if (lv->n_segments == 0)
+			return vg_error_set(err, -EBADMSG, "LV \"%s\" has no segments",
+					    vg_printable(lv->name, buf));
+		for (size_t s = 0; s < lv->n_segments; s++) {
+			r = vg_validate_segment(vg, lv, s, next, err);
+			if (r < 0)
+				return r;
+			next += lv->segments[s]->extent_count;
+		}
+		if (lv->status & LV_STATUS_VISIBLE)
+			visible++;
+	}
+	if (vg->max_lv && visible > vg->max_lv)
+		return vg_error_set(err, -EBADMSG, "VG has %zu visible LVs but max_lv is %" PRIu64,
+				    visible, vg->max_lv);
+	return vg_check_unique(vg->n_lvs, vg_lv_name_at, vg_lv_id_at, vg, "LV", err);
+}
+
+/* Every physical extent belongs to at most one stripe of one segment. */
+static int vg_validate_extent_use(const struct vg *vg, struct vg_error *err)
+{
+	_cleanup_free_ struct vg_pe_run *runs = NULL;
+	size_t n = 0, cap = 0;
+	char buf[52], buf2[52];
+
+	for (size_t l = 0; l < vg->n_lvs; l++)
+		for (size_t s = 0; s < vg->lvs[l]->n_segments; s++)
+			if (vg->lvs[l]->segments[s]->is_striped)
+				cap += vg->lvs[l]->segments[s]->stripe_count;
+	if (cap == 0)
+		return 0;
+	runs = calloc(cap, sizeof(*runs));
+	if (!runs)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+
+	for (size_t l = 0; l < vg->n_lvs; l++)
+		for (size_t s = 0; s < vg->lvs[l]->n_segments; s++) {
+			const struct vg_segment *seg = vg->lvs[l]->segments[s];
+
+			if (!seg->is_striped)
+				continue;
+			for (uint32_t k = 0; k < seg->stripe_count; k++)
+				runs[n++] = (struct vg_pe_run){
+					.pv_index = seg->stripes[k].pv_index,
+					.first_pe = seg->stripes[k].first_pe,
+					.count = seg->extent_count / seg->stripe_count,
+					.lv_index = l,
+					.seg_index = s,
+				};
+		}
+	qsort(runs, n, sizeof(*runs), vg_pe_run_cmp);
+	for (size_t i = 1; i < n; i++) {
+		const struct vg_pe_run *a = &runs[i - 1], *b = &runs[i];
+
+		if (a->pv_index == b->pv_index && a->first_pe + a->count > b->first_pe)
+			return vg_error_set(
+				err, -EBADMSG,
+				"LV \"%s\" segment %zu and LV \"%s\" segment %zu both use extent %" PRIu64
+				" of pv%zu",
+				vg_printable(vg->lvs[a->lv_index]->name, buf), a->seg_index + 1,
+				vg_printable(vg->lvs[b->lv_index]->name, buf2), b->seg_index + 1,
+				b->first_pe, b->pv_index);
+	}
+	return 0;
+}
+
+int vg_validate(const struct vg *vg, struct vg_error *err)
+{
+	uint64_t extent;
+	int r;
+
+	if (!vg)
+		return vg_error_set(err, -EINVAL, "no VG");
+	r = vg_name_check("VG", vg->name, err);
+	if (r < 0)
+		return vg_error_recode(err, -EBADMSG);
+	if (!vg_id_valid(vg->id))
+		return vg_error_set(err, -EBADMSG, "VG has an invalid id");
+	extent = vg->extent_size_sectors;
+	/* lvm2 allows non-power-of-two extents only in multiples of 128 KiB. */
+	if (extent == 0 || extent > UINT32_MAX || (!is_power_of_2(extent) && extent % 256))
+		return vg_error_set(err, -EBADMSG,
+				    "extent_size %" PRIu64
+				    " is neither a power of two nor a multiple "
+				    "of 256 sectors",
+				    extent);
+	if (vg->seqno > UINT32_MAX)
+		return vg_error_set(err, -EBADMSG, "seqno %" PRIu64 " is too large", vg->seqno);
+
+	r = vg_validate_pvs(vg, err);
+	if (r < 0)
+		return r;
+	r = vg_validate_lvs(vg, err);
+	if (r < 0)
+		return r;
+	return vg_validate_extent_use(vg, err);
+}

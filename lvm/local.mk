@@ -94,18 +94,3 @@ LVM_INTEGRATION_TESTS = \
 TESTS += $(LVM_INTEGRATION_TESTS)
 EXTRA_DIST += $(LVM_INTEGRATION_TESTS)
 EXTRA_DIST += tests/data
-
-# Engine front end for the shell tests: one lvm-like command per run, or a seeded random walk.
-check_PROGRAMS += tests/tools/vg-engine-tool
-tests_tools_vg_engine_tool_SOURCES = tests/tools/vg-engine-tool.c
-tests_tools_vg_engine_tool_CPPFLAGS = $(CPPFLAGS_LVM) $(JSONC_CFLAGS)
-tests_tools_vg_engine_tool_CFLAGS = $(AM_CFLAGS)
-tests_tools_vg_engine_tool_LDADD = $(LIBS_LVM) $(JSONC_LIBS)
-
-# The engine's checks that need stock lvm2 as a judge (root, loop devices).
-ENGINE_INTEGRATION_TESTS = \
-	tests/integration/random-walk.sh \
-	tests/integration/refusals.sh \
-	tests/integration/partial-vg.sh
-TESTS += $(ENGINE_INTEGRATION_TESTS)
-EXTRA_DIST += $(ENGINE_INTEGRATION_TESTS)

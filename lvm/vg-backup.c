@@ -47,11 +47,12 @@ static int fsync_dir(const char *dir, struct vg_error *err)
 static int write_file_atomic(const char *dir, const char *path, const char *data, size_t len,
 			     struct vg_error *err)
 {
-	char tmp[4200];
+	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -1;
 	size_t done = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (asprintf(&tmp, "%s.tmp", path) < 0)
+		return vg_error_set(err, -ENOMEM, "out of memory");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return vg_error_set(err, -errno, "cannot create %s: %m", tmp);
@@ -102,23 +103,25 @@ static uint64_t backup_seqno(const char *path)
 
 static int archive_current(const char *state_dir, const char *vg_name, struct vg_error *err)
 {
-	char current[4096], archived[4200], archive_dir[4096];
+	_cleanup_free_ char *current = NULL, *archived = NULL, *archive_dir = NULL;
 	uint32_t nonce = 0;
 	struct stat st;
 	int r;
 
-	snprintf(current, sizeof(current), "%s/backup/%s", state_dir, vg_name);
+	if (asprintf(&current, "%s/backup/%s", state_dir, vg_name) < 0 ||
+	    asprintf(&archive_dir, "%s/archive", state_dir) < 0)
+		return vg_error_set(err, -ENOMEM, "out of memory");
 	if (stat(current, &st) < 0)
 		return errno == ENOENT ? 0 : vg_error_set(err, -errno, "cannot read %s: %m", current);
-	snprintf(archive_dir, sizeof(archive_dir), "%s/archive", state_dir);
 	r = mkdir_p(archive_dir, err);
 	if (r < 0)
 		return r;
 	r = random_bytes(&nonce, sizeof(nonce));
 	if (r < 0)
 		return vg_error_set(err, r, "no random bytes for an archive name");
-	snprintf(archived, sizeof(archived), "%s/%s_%05" PRIu64 "-%09u.vg", archive_dir, vg_name,
-		 backup_seqno(current), nonce % 1000000000u);
+	if (asprintf(&archived, "%s/%s_%05" PRIu64 "-%09u.vg", archive_dir, vg_name, backup_seqno(current),
+		     nonce % 1000000000u) < 0)
+		return vg_error_set(err, -ENOMEM, "out of memory");
 	if (rename(current, archived) < 0)
 		return vg_error_set(err, -errno, "cannot archive %s as %s: %m", current, archived);
 	return fsync_dir(archive_dir, err);
@@ -136,13 +139,14 @@ static int cmp_entry_newest_first(const void *a, const void *b)
 int vg_archive_list(const char *state_dir, const char *vg_name, struct vg_archive_entry **ret_entries,
 		    size_t *ret_n, struct vg_error *err)
 {
-	char dir_path[4096];
+	_cleanup_free_ char *dir_path = NULL;
 	struct vg_archive_entry *entries = NULL;
 	size_t n = 0, prefix_len = strlen(vg_name) + 1;
 	struct dirent *de;
 	DIR *dir;
 
-	snprintf(dir_path, sizeof(dir_path), "%s/archive", state_dir);
+	if (asprintf(&dir_path, "%s/archive", state_dir) < 0)
+		return vg_error_set(err, -ENOMEM, "out of memory");
 	dir = opendir(dir_path);
 	if (!dir) {
 		if (errno != ENOENT)
@@ -153,7 +157,7 @@ int vg_archive_list(const char *state_dir, const char *vg_name, struct vg_archiv
 	}
 	while ((de = readdir(dir))) {
 		struct vg_archive_entry *grown;
-		char path[4400];
+		_cleanup_free_ char *path = NULL;
 		struct stat st;
 		size_t len = strlen(de->d_name);
 		const char *rest;
@@ -165,16 +169,15 @@ int vg_archive_list(const char *state_dir, const char *vg_name, struct vg_archiv
 		rest = de->d_name + prefix_len;
 		if (!strchr(rest, '-') || strchr(rest, '_'))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir_path, de->d_name);
+		if (asprintf(&path, "%s/%s", dir_path, de->d_name) < 0)
+			goto oom;
 		if (stat(path, &st) < 0)
 			continue;
 		grown = realloc(entries, (n + 1) * sizeof(*grown));
 		if (!grown)
 			goto oom;
 		entries = grown;
-		entries[n].path = strdup(path);
-		if (!entries[n].path)
-			goto oom;
+		entries[n].path = TAKE_PTR(path);
 		entries[n].seqno = strtoull(rest, NULL, 10);
 		entries[n].mtime = st.st_mtime;
 		n++;
@@ -223,11 +226,13 @@ static int prune_archive(const char *state_dir, const char *vg_name, const struc
 int vg_backup_write(const char *state_dir, const struct vg *vg, const struct vg_text_header *header,
 		    const struct vg_backup_policy *policy, struct vg_error *err)
 {
-	char backup_dir[4096], path[4200];
+	_cleanup_free_ char *backup_dir = NULL, *path = NULL;
 	struct strbuf sb;
 	int r;
 
-	snprintf(backup_dir, sizeof(backup_dir), "%s/backup", state_dir);
+	if (asprintf(&backup_dir, "%s/backup", state_dir) < 0 ||
+	    asprintf(&path, "%s/backup/%s", state_dir, vg->name) < 0)
+		return vg_error_set(err, -ENOMEM, "out of memory");
 	r = mkdir_p(backup_dir, err);
 	if (r < 0)
 		return r;
@@ -240,10 +245,8 @@ int vg_backup_write(const char *state_dir, const struct vg *vg, const struct vg_
 		return vg_error_set(err, r, "VG %s: cannot render the backup", vg->name);
 	}
 	r = archive_current(state_dir, vg->name, err);
-	if (r == 0) {
-		snprintf(path, sizeof(path), "%s/%s", backup_dir, vg->name);
+	if (r == 0)
 		r = write_file_atomic(backup_dir, path, sb.data, sb.len, err);
-	}
 	strbuf_done(&sb);
 	if (r < 0)
 		return r;
@@ -252,11 +255,11 @@ int vg_backup_write(const char *state_dir, const struct vg *vg, const struct vg_
 
 int vg_backup_rename(const char *state_dir, const char *old_name, const char *new_name, struct vg_error *err)
 {
-	char from[4200], to[4200], dir[4096];
+	_cleanup_free_ char *from = NULL, *to = NULL, *dir = NULL;
 
-	snprintf(dir, sizeof(dir), "%s/backup", state_dir);
-	snprintf(from, sizeof(from), "%s/%s", dir, old_name);
-	snprintf(to, sizeof(to), "%s/%s", dir, new_name);
+	if (asprintf(&dir, "%s/backup", state_dir) < 0 || asprintf(&from, "%s/%s", dir, old_name) < 0 ||
+	    asprintf(&to, "%s/%s", dir, new_name) < 0)
+		return vg_error_set(err, -ENOMEM, "out of memory");
 	if (rename(from, to) < 0)
 		return errno == ENOENT ? 0 : vg_error_set(err, -errno, "cannot rename %s to %s: %m", from, to);
 	return fsync_dir(dir, err);

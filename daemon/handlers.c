@@ -1,0 +1,1150 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The methods of docs/api.md (see handlers.h). Each checks its parameters,
+ * computes the new model with the pure operations of lvm/vg-ops.c and either
+ * stages it for the group commit (LV changes) or commits it at once (changes
+ * to the VG's membership, which touch devices beyond its PVs).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "handlers.h"
+#include "host.h"
+#include "vg-ops.h"
+
+#define PARAMS(...) ((const char *const[]){ __VA_ARGS__, "dry_run", "idempotency_key", NULL })
+
+static int refuse(struct rpc_error *e, const struct vg_error *err, int r)
+{
+	return rpc_error_from(e, err, r);
+}
+
+static struct host_vg *vg_param(struct handler_ctx *ctx, struct json_object *params, const char *field,
+				struct rpc_error *e)
+{
+	const char *name;
+	struct host_vg *hvg;
+
+	if (rpc_param_string(params, field, true, &name, e) < 0)
+		return NULL;
+	hvg = host_find_vg(ctx->host, name);
+	if (!hvg)
+		rpc_error_set(e, RPC_REFUSED, -ENOENT, field, "there is no VG called %s", name);
+	return hvg;
+}
+
+/* A PV named by device path (mirror names come with the mirror layer). */
+static struct host_device *device_param(struct handler_ctx *ctx, const char *path, const char *field,
+					struct rpc_error *e)
+{
+	struct host_device *device = host_find_device(ctx->host, path);
+
+	if (!device)
+		rpc_error_set(e, RPC_REFUSED, -ENOENT, field,
+			      "%s is not a device vgtoold manages (not found, in use elsewhere, or outside devices/filter)",
+			      path);
+	return device;
+}
+
+static const char *vg_of_pv(struct host *host, const char *pv_id)
+{
+	for (size_t v = 0; v < host->n_vgs; v++)
+		if (vg_find_pv_by_id(host->vgs[v]->store->vg, pv_id) >= 0)
+			return host->vgs[v]->store->vg->name;
+	return NULL;
+}
+
+static int ensure_complete(struct host_vg *hvg, struct rpc_error *e)
+{
+	struct vg_error err = { 0 };
+	int r = vg_store_check_complete(hvg->store, &err);
+
+	return r < 0 ? refuse(e, &err, r) : 0;
+}
+
+/* ---- host, disks ---- */
+
+static int host_status(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		       struct rpc_error *e)
+{
+	struct json_object *obj = json_object_new_object();
+	uint64_t lvs = 0;
+
+	for (size_t v = 0; v < ctx->host->n_vgs; v++)
+		lvs += ctx->host->vgs[v]->store->vg->n_lvs;
+	json_object_object_add(obj, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(obj, "activation",
+			       json_object_new_string(ctx->host->config->activation == ACTIVATION_KERNEL ? "kernel" : "none"));
+	json_object_object_add(obj, "state_dir", json_object_new_string(ctx->host->config->state_dir));
+	json_object_object_add(obj, "devices", json_object_new_uint64(ctx->host->n_devices));
+	json_object_object_add(obj, "vgs", json_object_new_uint64(ctx->host->n_vgs));
+	json_object_object_add(obj, "lvs", json_object_new_uint64(lvs));
+	json_object_object_add(obj, "commits", json_object_new_uint64(server_commit_count(ctx->server)));
+	*ret = obj;
+	return 0;
+}
+
+static int disk_list(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		     struct rpc_error *e)
+{
+	struct json_object *obj = json_object_new_object(), *disks = json_object_new_array();
+
+	for (size_t i = 0; i < ctx->host->n_devices; i++) {
+		const struct host_device *d = ctx->host->devices[i];
+		struct json_object *jd = json_object_new_object();
+		const char *vg = d->is_pv ? vg_of_pv(ctx->host, d->label.pv_uuid) : NULL;
+
+		json_object_object_add(jd, "path", json_object_new_string(d->path));
+		json_object_object_add(jd, "size_bytes", json_object_new_uint64(d->dev->size_bytes));
+		json_object_object_add(jd, "kind", json_object_new_string(d->dev->is_block_device ? "disk" : "file"));
+		json_object_object_add(jd, "class", json_object_new_string(d->is_md_leg ? "md_leg" : d->is_pv ? "pv" : "free"));
+		json_object_object_add(jd, "vg", vg ? json_object_new_string(vg) : NULL);
+		json_object_array_add(disks, jd);
+	}
+	json_object_object_add(obj, "disks", disks);
+	*ret = obj;
+	return 0;
+}
+
+/* ---- PVs ---- */
+
+static int do_pv_create(struct handler_ctx *ctx, struct host_device *device, uint64_t mda_size, unsigned copies,
+			struct rpc_error *e)
+{
+	struct pv_create_params p = { .mda_size_bytes = mda_size, .mda_copies = copies };
+	struct vg_error err = { 0 };
+	int r;
+
+	if (device->is_md_leg)
+		return rpc_error_set(e, RPC_REFUSED, -EBUSY, "device",
+				     "%s is a mirror leg: use the mirror, or dissolve it first", device->path);
+	r = pv_create(device->dev, &p, &device->label, &err);
+	if (r < 0)
+		return refuse(e, &err, r);
+	device->is_pv = true;
+	return 0;
+}
+
+static int pv_create_method(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			    struct rpc_error *e)
+{
+	const char *path;
+	uint64_t mda_size = 0, copies = 1;
+	struct host_device *device;
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("device", "metadata_size", "metadata_copies"), e)) < 0 ||
+	    (r = rpc_param_string(params, "device", true, &path, e)) < 0)
+		return r;
+	if ((r = rpc_param_u64(params, "metadata_size", false, &mda_size, e)) < 0 && r != -ENOENT)
+		return r;
+	if ((r = rpc_param_u64(params, "metadata_copies", false, &copies, e)) < 0 && r != -ENOENT)
+		return r;
+	if (copies < 1 || copies > 2)
+		return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "metadata_copies", "metadata_copies must be 1 or 2");
+	device = device_param(ctx, path, "device", e);
+	if (!device)
+		return e->errno_code;
+	if (device->is_pv) {
+		const char *vg = vg_of_pv(ctx->host, device->label.pv_uuid);
+
+		if (vg)
+			return rpc_error_set(e, RPC_REFUSED, -EBUSY, "device", "%s is a PV of VG %s", path, vg);
+		/* an orphan PV already: nothing to do */
+		*ret = host_pv_json(ctx->host, device);
+		return 0;
+	}
+	if (ctx->dry_run) {
+		struct json_object *plan = json_object_new_object();
+
+		json_object_object_add(plan, "dry_run", json_object_new_boolean(true));
+		json_object_object_add(plan, "would_write", json_object_new_string(path));
+		*ret = plan;
+		return 0;
+	}
+	r = do_pv_create(ctx, device, mda_size, (unsigned)copies, e);
+	if (r < 0)
+		return r;
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "pv", host_pv_json(ctx->host, device));
+	return 0;
+}
+
+static int pv_list(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		   struct rpc_error *e)
+{
+	struct json_object *obj = json_object_new_object(), *pvs = json_object_new_array();
+
+	for (size_t i = 0; i < ctx->host->n_devices; i++)
+		if (ctx->host->devices[i]->is_pv)
+			json_object_array_add(pvs, host_pv_json(ctx->host, ctx->host->devices[i]));
+	json_object_object_add(obj, "pvs", pvs);
+	*ret = obj;
+	return 0;
+}
+
+static int pv_remove(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		     struct rpc_error *e)
+{
+	const char *path, *vg;
+	struct host_device *device;
+	struct vg_error err = { 0 };
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("device"), e)) < 0 || (r = rpc_param_string(params, "device", true, &path, e)) < 0)
+		return r;
+	device = device_param(ctx, path, "device", e);
+	if (!device)
+		return e->errno_code;
+	if (!device->is_pv) {
+		*ret = json_object_new_object(); /* gone already: nothing to do */
+		return 0;
+	}
+	vg = vg_of_pv(ctx->host, device->label.pv_uuid);
+	if (vg)
+		return rpc_error_set(e, RPC_REFUSED, -EBUSY, "device", "%s is a PV of VG %s: take it out of the VG first (vg reduce)",
+				     path, vg);
+	if (!ctx->dry_run) {
+		r = pv_label_wipe(device->dev, &err);
+		if (r == 0)
+			r = blockdev_flush(device->dev, &err);
+		if (r < 0)
+			return refuse(e, &err, r);
+		device->is_pv = false;
+	}
+	*ret = json_object_new_object();
+	return 0;
+}
+
+/* ---- VGs ---- */
+
+/*
+ * Resolve @paths to commit targets for PVs joining a VG: each must be a
+ * managed device that is no mirror leg and in no VG; devices that are not
+ * PVs yet become PVs (as vgcreate does) unless this is a dry run.
+ */
+static int joining_pvs(struct handler_ctx *ctx, const char *const *paths, size_t n, const char *field,
+		       struct vg_commit_target **ret_targets, struct pv_join **ret_joins, struct rpc_error *e)
+{
+	_cleanup_free_ struct vg_commit_target *targets = calloc(n + 1, sizeof(*targets));
+	_cleanup_free_ struct pv_join *joins = calloc(n + 1, sizeof(*joins));
+	int r;
+
+	if (!targets || !joins)
+		return rpc_error_set(e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct host_device *device = device_param(ctx, paths[i], field, e);
+		const char *vg;
+
+		if (!device)
+			return e->errno_code;
+		for (size_t k = 0; k < i; k++)
+			if (targets[k].dev == device->dev)
+				return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, field, "%s is named twice", paths[i]);
+		if (device->is_md_leg)
+			return rpc_error_set(e, RPC_REFUSED, -EBUSY, field, "%s is a mirror leg: use the mirror instead",
+					     paths[i]);
+		if (device->is_pv && (vg = vg_of_pv(ctx->host, device->label.pv_uuid)))
+			return rpc_error_set(e, RPC_REFUSED, -EBUSY, field, "%s is already a PV of VG %s", paths[i], vg);
+		if (!device->is_pv && !ctx->dry_run) {
+			r = do_pv_create(ctx, device, 0, 1, e);
+			if (r < 0)
+				return r;
+		}
+		targets[i].dev = device->dev;
+		targets[i].label = device->label;
+		if (!device->is_pv) {
+			/* dry run on a device that is no PV yet: what pvcreate would give it */
+			targets[i].label.data_areas[0].offset_bytes = 1 << 20;
+			targets[i].label.n_data_areas = 1;
+			memcpy(targets[i].label.pv_uuid, "DRYRUNDRYRUNDRYRUNDRYRUNDRYRUN00", LVM_UUID_LEN + 1);
+		}
+		joins[i] = (struct pv_join){
+			.id = targets[i].label.pv_uuid,
+			.device_hint = device->path,
+			.dev_size_sectors = device->dev->size_bytes / 512,
+			.pe_start_sectors = pv_data_start_bytes(&targets[i].label) / 512,
+			.data_end_sectors = pv_data_end_bytes(&targets[i].label, device->dev->size_bytes) / 512,
+		};
+	}
+	*ret_targets = TAKE_PTR(targets);
+	*ret_joins = TAKE_PTR(joins);
+	return 0;
+}
+
+static int commit_now(struct handler_ctx *ctx, struct host_vg *hvg, struct vg *next, const struct vg_commit_target *joining,
+		      size_t n_joining, const char *command, struct rpc_error *e)
+{
+	struct vg_text_header header;
+	char description[128];
+	struct vg_error err = { 0 };
+	int r;
+
+	host_text_header(ctx->host, command, &header, description, sizeof(description));
+	r = vg_store_commit(hvg->store, next, joining, n_joining, &header, &err);
+	if (r < 0) {
+		struct vg_error rescan_err = { 0 };
+
+		vg_free(next);
+		host_rescan(ctx->host, &rescan_err);
+		return refuse(e, &err, r);
+	}
+	ctx->host->commits++;
+	return 0;
+}
+
+static struct json_object *plan_json(const struct host *host, const struct vg *vg, const char *what)
+{
+	struct json_object *plan = json_object_new_object(), *devices = json_object_new_array();
+
+	json_object_object_add(plan, "dry_run", json_object_new_boolean(true));
+	json_object_object_add(plan, "plan", json_object_new_string(what));
+	for (size_t p = 0; p < vg->n_pvs; p++)
+		if (vg->pvs[p]->device_hint)
+			json_object_array_add(devices, json_object_new_string(vg->pvs[p]->device_hint));
+	json_object_object_add(plan, "would_write", devices);
+	return plan;
+}
+
+static int vg_create_method(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			    struct rpc_error *e)
+{
+	const char *name, **paths = NULL;
+	size_t n = 0;
+	uint64_t extent_size = 0;
+	_cleanup_free_ struct vg_commit_target *targets = NULL;
+	_cleanup_free_ struct pv_join *joins = NULL;
+	_cleanup_(vg_freep) struct vg *vg = NULL;
+	struct vg_store *store = NULL;
+	struct vg_error err = { 0 };
+	struct size_spec size;
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("name", "pvs", "extent_size"), e)) < 0 ||
+	    (r = rpc_param_string(params, "name", true, &name, e)) < 0)
+		return r;
+	r = rpc_param_size(params, "extent_size", false, &size, e);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == 0) {
+		if (size.sign != SIZE_SIGN_NONE || size.percent_of != SIZE_PERCENT_NONE || size.bytes % 512)
+			return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "extent_size", "extent_size must be a plain size such as \"4M\"");
+		extent_size = size.bytes / 512;
+	}
+	if (host_find_vg(ctx->host, name)) {
+		return rpc_error_set(e, RPC_REFUSED, -EEXIST, "name", "there is already a VG called %s", name);
+	}
+	if ((r = rpc_param_strings(params, "pvs", true, &paths, &n, e)) < 0)
+		return r;
+	r = joining_pvs(ctx, paths, n, "pvs", &targets, &joins, e);
+	free(paths);
+	if (r < 0)
+		return r;
+	r = vg_op_create(name, extent_size, joins, n, NULL, &vg, &err);
+	if (r < 0)
+		return refuse(e, &err, r);
+	if (ctx->dry_run) {
+		*ret = plan_json(ctx->host, vg, "create the VG");
+		return 0;
+	}
+	r = vg_store_new(vg, &store, &err);
+	if (r < 0)
+		return refuse(e, &err, r);
+	store->state_dir = ctx->host->config->state_dir;
+	struct vg_text_header header;
+	char description[128];
+	host_text_header(ctx->host, "vgtool vg create", &header, description, sizeof(description));
+	r = vg_store_commit(store, vg, targets, n, &header, &err);
+	if (r < 0) {
+		vg_store_free(store);
+		return refuse(e, &err, r);
+	}
+	vg = NULL; /* the store owns it now */
+	r = host_add_vg(ctx->host, store);
+	if (r < 0) {
+		vg_store_free(store);
+		return rpc_error_set(e, RPC_INTERNAL_ERROR, r, NULL, "out of memory");
+	}
+	ctx->host->commits++;
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "vg", host_vg_json(ctx->host, host_find_vg(ctx->host, name), true));
+	return 0;
+}
+
+static int vg_list(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		   struct rpc_error *e)
+{
+	struct json_object *obj = json_object_new_object(), *vgs = json_object_new_array();
+
+	for (size_t v = 0; v < ctx->host->n_vgs; v++)
+		json_object_array_add(vgs, host_vg_json(ctx->host, ctx->host->vgs[v], false));
+	json_object_object_add(obj, "vgs", vgs);
+	*ret = obj;
+	return 0;
+}
+
+static int vg_show(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		   struct rpc_error *e)
+{
+	struct host_vg *hvg = vg_param(ctx, params, "name", e);
+
+	if (!hvg)
+		return e->errno_code;
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "vg", host_vg_json(ctx->host, hvg, true));
+	return 0;
+}
+
+/* Commit what the group commit has staged for @name, so a membership change starts from disk. */
+static int settle(struct handler_ctx *ctx, const char *name, struct rpc_error *e)
+{
+	struct vg_error err = { 0 };
+	int r = server_commit_vg(ctx->server, name, &err);
+
+	return r < 0 ? refuse(e, &err, r) : 0;
+}
+
+static int vg_extend_or_reduce(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			       struct rpc_error *e, bool extend)
+{
+	struct host_vg *hvg;
+	const char **paths = NULL;
+	size_t n = 0;
+	_cleanup_free_ struct vg_commit_target *targets = NULL;
+	_cleanup_free_ struct pv_join *joins = NULL;
+	_cleanup_free_ const char **ids = NULL;
+	struct vg *next = NULL;
+	struct vg_error err = { 0 };
+	char name[256];
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("name", "pvs"), e)) < 0)
+		return r;
+	hvg = vg_param(ctx, params, "name", e);
+	if (!hvg)
+		return e->errno_code;
+	snprintf(name, sizeof(name), "%s", hvg->store->vg->name);
+	if ((r = ensure_complete(hvg, e)) < 0 || (r = settle(ctx, name, e)) < 0)
+		return r;
+	hvg = host_find_vg(ctx->host, name);
+	if (!hvg)
+		return rpc_error_set(e, RPC_REFUSED, -ENOENT, "name", "VG %s went away", name);
+	if ((r = rpc_param_strings(params, "pvs", true, &paths, &n, e)) < 0)
+		return r;
+	if (extend) {
+		r = joining_pvs(ctx, paths, n, "pvs", &targets, &joins, e);
+		if (r == 0) {
+			r = vg_op_extend(hvg->store->vg, joins, n, &next, &err);
+			if (r < 0)
+				r = refuse(e, &err, r);
+		}
+	} else {
+		ids = calloc(n + 1, sizeof(*ids));
+		r = ids ? 0 : rpc_error_set(e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
+		for (size_t i = 0; i < n && r == 0; i++) {
+			struct host_device *device = device_param(ctx, paths[i], "pvs", e);
+
+			if (!device)
+				r = e->errno_code;
+			else if (!device->is_pv || vg_find_pv_by_id(hvg->store->vg, device->label.pv_uuid) < 0)
+				r = rpc_error_set(e, RPC_REFUSED, -ENOENT, "pvs", "%s is not a PV of VG %s", paths[i], name);
+			else
+				ids[i] = device->label.pv_uuid;
+		}
+		if (r == 0) {
+			r = vg_op_reduce(hvg->store->vg, ids, n, &next, &err);
+			if (r < 0)
+				r = refuse(e, &err, r);
+		}
+	}
+	free(paths);
+	if (r < 0)
+		return r;
+	if (ctx->dry_run) {
+		*ret = plan_json(ctx->host, next, extend ? "extend the VG" : "reduce the VG");
+		vg_free(next);
+		return 0;
+	}
+	r = commit_now(ctx, hvg, next, targets, extend ? n : 0, extend ? "vgtool vg extend" : "vgtool vg reduce", e);
+	if (r < 0)
+		return r;
+	/* PVs that left are orphans now: refresh their labels */
+	for (size_t i = 0; i < ctx->host->n_devices; i++) {
+		struct vg_error label_err = { 0 };
+
+		if (ctx->host->devices[i]->is_pv)
+			pv_label_read(ctx->host->devices[i]->dev, &ctx->host->devices[i]->label, &label_err);
+	}
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "vg", host_vg_json(ctx->host, host_find_vg(ctx->host, name), true));
+	return 0;
+}
+
+static int vg_extend(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret, struct rpc_error *e)
+{
+	return vg_extend_or_reduce(ctx, params, ret, e, true);
+}
+
+static int vg_reduce(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret, struct rpc_error *e)
+{
+	return vg_extend_or_reduce(ctx, params, ret, e, false);
+}
+
+static int vg_rename(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		     struct rpc_error *e)
+{
+	struct host_vg *hvg;
+	const char *new_name;
+	struct vg *next = NULL;
+	struct vg_error err = { 0 };
+	char old_name[256];
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("name", "new_name"), e)) < 0)
+		return r;
+	hvg = vg_param(ctx, params, "name", e);
+	if (!hvg)
+		return e->errno_code;
+	if ((r = rpc_param_string(params, "new_name", true, &new_name, e)) < 0)
+		return r;
+	snprintf(old_name, sizeof(old_name), "%s", hvg->store->vg->name);
+	if (host_find_vg(ctx->host, new_name) && !streq(new_name, old_name))
+		return rpc_error_set(e, RPC_REFUSED, -EEXIST, "new_name", "there is already a VG called %s", new_name);
+	if ((r = ensure_complete(hvg, e)) < 0 || (r = settle(ctx, old_name, e)) < 0)
+		return r;
+	hvg = host_find_vg(ctx->host, old_name);
+	r = vg_op_rename(hvg->store->vg, new_name, &next, &err);
+	if (r == -EALREADY) {
+		*ret = json_object_new_object();
+		json_object_object_add(*ret, "vg", host_vg_json(ctx->host, hvg, true));
+		return 0;
+	}
+	if (r < 0)
+		return refuse(e, &err, r);
+	if (ctx->dry_run) {
+		*ret = plan_json(ctx->host, next, "rename the VG");
+		vg_free(next);
+		return 0;
+	}
+	r = vg_backup_rename(ctx->host->config->state_dir, old_name, new_name, &err);
+	if (r < 0) {
+		vg_free(next);
+		return refuse(e, &err, r);
+	}
+	r = commit_now(ctx, hvg, next, NULL, 0, "vgtool vg rename", e);
+	if (r < 0)
+		return r;
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "vg", host_vg_json(ctx->host, host_find_vg(ctx->host, new_name), true));
+	return 0;
+}
+
+static int vg_remove(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		     struct rpc_error *e)
+{
+	struct host_vg *hvg;
+	const char *name;
+	bool force = false;
+	struct vg_error err = { 0 };
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("name", "force"), e)) < 0 || (r = rpc_param_string(params, "name", true, &name, e)) < 0)
+		return r;
+	if ((r = rpc_param_bool(params, "force", &force, e)) < 0 && r != -ENOENT)
+		return r;
+	hvg = host_find_vg(ctx->host, name);
+	if (!hvg) {
+		*ret = json_object_new_object(); /* gone already: nothing to do */
+		return 0;
+	}
+	if ((r = ensure_complete(hvg, e)) < 0 || (r = settle(ctx, name, e)) < 0)
+		return r;
+	hvg = host_find_vg(ctx->host, name);
+	if (hvg->store->vg->n_lvs && !force)
+		return rpc_error_set(e, RPC_REFUSED, -EBUSY, "name",
+				     "VG %s still has %zu LV(s), first %s: remove them, or say force to remove them with the VG",
+				     name, hvg->store->vg->n_lvs, hvg->store->vg->lvs[0]->name);
+	if (ctx->dry_run) {
+		*ret = plan_json(ctx->host, hvg->store->vg, "remove the VG");
+		return 0;
+	}
+	r = vg_store_remove(hvg->store, &err);
+	if (r < 0)
+		return refuse(e, &err, r);
+	host_remove_vg(ctx->host, hvg);
+	for (size_t i = 0; i < ctx->host->n_devices; i++) {
+		struct vg_error label_err = { 0 };
+
+		if (ctx->host->devices[i]->is_pv)
+			pv_label_read(ctx->host->devices[i]->dev, &ctx->host->devices[i]->label, &label_err);
+	}
+	*ret = json_object_new_object();
+	return 0;
+}
+
+/*
+ * Move PVs from one VG into another (existing or new). The receiving VG is
+ * committed first: a crash in between leaves the moved LVs described in
+ * both VGs, never in none.
+ */
+static int move_pvs(struct handler_ctx *ctx, const char *from_name, const char *into_name, bool into_exists,
+		    const char *const *paths, size_t n, const char *field, struct json_object **ret, struct rpc_error *e)
+{
+	struct host_vg *from, *into = NULL;
+	_cleanup_free_ const char **ids = calloc(n + 1, sizeof(*ids));
+	_cleanup_free_ struct vg_commit_target *moved = calloc(n + 1, sizeof(*moved));
+	struct vg *new_from = NULL, *new_into = NULL;
+	struct vg_error err = { 0 };
+	int r;
+
+	if (!ids || !moved)
+		return rpc_error_set(e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
+	if ((r = settle(ctx, from_name, e)) < 0 || (into_exists && (r = settle(ctx, into_name, e)) < 0))
+		return r;
+	from = host_find_vg(ctx->host, from_name);
+	if (!from)
+		return rpc_error_set(e, RPC_REFUSED, -ENOENT, "from", "there is no VG called %s", from_name);
+	if (into_exists) {
+		into = host_find_vg(ctx->host, into_name);
+		if (!into)
+			return rpc_error_set(e, RPC_REFUSED, -ENOENT, "to", "there is no VG called %s", into_name);
+		if ((r = ensure_complete(into, e)) < 0)
+			return r;
+	} else if (host_find_vg(ctx->host, into_name)) {
+		return rpc_error_set(e, RPC_REFUSED, -EEXIST, "new_name", "there is already a VG called %s", into_name);
+	}
+	if ((r = ensure_complete(from, e)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct host_device *device = device_param(ctx, paths[i], field, e);
+
+		if (!device)
+			return e->errno_code;
+		if (!device->is_pv || vg_find_pv_by_id(from->store->vg, device->label.pv_uuid) < 0)
+			return rpc_error_set(e, RPC_REFUSED, -ENOENT, field, "%s is not a PV of VG %s", paths[i], from_name);
+		ids[i] = device->label.pv_uuid;
+		moved[i].dev = device->dev;
+		moved[i].label = device->label;
+	}
+	r = vg_op_split(from->store->vg, ids, n, into ? into->store->vg : NULL, into_name, &new_from, &new_into, &err);
+	if (r < 0)
+		return refuse(e, &err, r);
+	if (ctx->dry_run) {
+		struct json_object *plan = plan_json(ctx->host, new_into, "move PVs between VGs");
+
+		vg_free(new_from);
+		vg_free(new_into);
+		*ret = plan;
+		return 0;
+	}
+	/* the receiving VG first */
+	if (into) {
+		r = commit_now(ctx, into, new_into, moved, n, "vgtool vg move-pv", e);
+		new_into = NULL;
+	} else {
+		struct vg_store *store = NULL;
+		struct vg_text_header header;
+		char description[128];
+
+		r = vg_store_new(new_into, &store, &err);
+		if (r == 0) {
+			store->state_dir = ctx->host->config->state_dir;
+			host_text_header(ctx->host, "vgtool vg split", &header, description, sizeof(description));
+			r = vg_store_commit(store, new_into, moved, n, &header, &err);
+			if (r == 0) {
+				new_into = NULL;
+				r = host_add_vg(ctx->host, store);
+				store = NULL;
+			}
+		}
+		vg_store_free(store);
+		if (r < 0)
+			r = refuse(e, &err, r);
+	}
+	vg_free(new_into);
+	if (r < 0) {
+		vg_free(new_from);
+		return r;
+	}
+	/* from: the moved PVs are members of the other VG now, so they are not orphaned */
+	from = host_find_vg(ctx->host, from_name);
+	for (size_t p = 0; p < from->store->vg->n_pvs; p++)
+		for (size_t i = 0; i < n; i++)
+			if (streq(from->store->vg->pvs[p]->id, ids[i]))
+				from->store->targets[p].dev = NULL;
+	from->store->n_missing = 0;
+	r = commit_now(ctx, from, new_from, NULL, 0, "vgtool vg move-pv", e);
+	if (r < 0)
+		return r;
+	*ret = json_object_new_object();
+	struct json_object *vgs = json_object_new_array();
+	json_object_array_add(vgs, host_vg_json(ctx->host, host_find_vg(ctx->host, from_name), true));
+	json_object_array_add(vgs, host_vg_json(ctx->host, host_find_vg(ctx->host, into_name), true));
+	json_object_object_add(*ret, "vgs", vgs);
+	return 0;
+}
+
+static int vg_move_pv(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		      struct rpc_error *e)
+{
+	const char *pv, *from, *to;
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("pv", "from", "to"), e)) < 0 ||
+	    (r = rpc_param_string(params, "pv", true, &pv, e)) < 0 ||
+	    (r = rpc_param_string(params, "from", true, &from, e)) < 0 ||
+	    (r = rpc_param_string(params, "to", true, &to, e)) < 0)
+		return r;
+	return move_pvs(ctx, from, to, true, (const char *const[]){ pv }, 1, "pv", ret, e);
+}
+
+static int vg_split(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		    struct rpc_error *e)
+{
+	const char *name, *new_name, **paths = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("name", "new_name", "pvs"), e)) < 0 ||
+	    (r = rpc_param_string(params, "name", true, &name, e)) < 0 ||
+	    (r = rpc_param_string(params, "new_name", true, &new_name, e)) < 0 ||
+	    (r = rpc_param_strings(params, "pvs", true, &paths, &n, e)) < 0)
+		return r;
+	r = move_pvs(ctx, name, new_name, host_find_vg(ctx->host, new_name) != NULL, paths, n, "pvs", ret, e);
+	free(paths);
+	return r;
+}
+
+static int vg_merge(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		    struct rpc_error *e)
+{
+	struct host_vg *into, *from;
+	const char *into_name, *from_name;
+	_cleanup_free_ struct vg_commit_target *joining = NULL;
+	struct vg *merged = NULL;
+	struct vg_error err = { 0 };
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("name", "from"), e)) < 0 ||
+	    (r = rpc_param_string(params, "name", true, &into_name, e)) < 0 ||
+	    (r = rpc_param_string(params, "from", true, &from_name, e)) < 0)
+		return r;
+	if ((r = settle(ctx, into_name, e)) < 0 || (r = settle(ctx, from_name, e)) < 0)
+		return r;
+	into = host_find_vg(ctx->host, into_name);
+	from = host_find_vg(ctx->host, from_name);
+	if (!into || !from)
+		return rpc_error_set(e, RPC_REFUSED, -ENOENT, !into ? "name" : "from", "there is no VG called %s",
+				     !into ? into_name : from_name);
+	if ((r = ensure_complete(into, e)) < 0 || (r = ensure_complete(from, e)) < 0)
+		return r;
+	r = vg_op_merge(into->store->vg, from->store->vg, &merged, &err);
+	if (r < 0)
+		return refuse(e, &err, r);
+	if (ctx->dry_run) {
+		*ret = plan_json(ctx->host, merged, "merge the VGs");
+		vg_free(merged);
+		return 0;
+	}
+	joining = calloc(from->store->vg->n_pvs + 1, sizeof(*joining));
+	if (!joining) {
+		vg_free(merged);
+		return rpc_error_set(e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
+	}
+	memcpy(joining, from->store->targets, from->store->vg->n_pvs * sizeof(*joining));
+	r = commit_now(ctx, into, merged, joining, from->store->vg->n_pvs, "vgtool vg merge", e);
+	if (r < 0)
+		return r;
+	/* @from's PVs carry @into's metadata now; the old VG simply ceases to exist */
+	from = host_find_vg(ctx->host, from_name);
+	if (from) {
+		vg_backup_retire(ctx->host->config->state_dir, from_name, &err);
+		host_remove_vg(ctx->host, from);
+	}
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "vg", host_vg_json(ctx->host, host_find_vg(ctx->host, into_name), true));
+	return 0;
+}
+
+/* ---- LVs: staged for the group commit ---- */
+
+/* "VG/LV" in name, or vg + name. */
+static int lv_params(struct handler_ctx *ctx, struct json_object *params, struct host_vg **ret_hvg,
+		     const char **ret_name, struct rpc_error *e)
+{
+	const char *vg_name = NULL, *name;
+	static __thread char split_vg[256];
+	int r;
+
+	if ((r = rpc_param_string(params, "name", true, &name, e)) < 0)
+		return r;
+	r = rpc_param_string(params, "vg", false, &vg_name, e);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (!vg_name) {
+		const char *slash = strchr(name, '/');
+
+		if (!slash || (size_t)(slash - name) >= sizeof(split_vg))
+			return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "vg", "name the VG: \"vg\" or name as VG/LV");
+		memcpy(split_vg, name, (size_t)(slash - name));
+		split_vg[slash - name] = '\0';
+		vg_name = split_vg;
+		name = slash + 1;
+	}
+	*ret_hvg = host_find_vg(ctx->host, vg_name);
+	if (!*ret_hvg)
+		return rpc_error_set(e, RPC_REFUSED, -ENOENT, "vg", "there is no VG called %s", vg_name);
+	*ret_name = name;
+	return 0;
+}
+
+static int lv_size_param(struct json_object *params, struct lv_size *ret, bool required, struct rpc_error *e)
+{
+	uint64_t extents = 0;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = rpc_param_u64(params, "extents", false, &extents, e);
+	if (r == 0) {
+		if (extents == 0)
+			return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "extents", "extents must be at least 1");
+		ret->extents = extents;
+		return 0;
+	}
+	if (r != -ENOENT)
+		return r;
+	r = rpc_param_size(params, "size", required, &ret->spec, e);
+	if (r == -ENOENT && required)
+		return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "size", "give a size or extents");
+	return r;
+}
+
+static int pv_ids_param(struct handler_ctx *ctx, const struct vg *vg, struct json_object *params,
+			const char ***ret_ids, size_t *ret_n, struct rpc_error *e)
+{
+	const char **paths = NULL;
+	size_t n = 0;
+	int r = rpc_param_strings(params, "pvs", false, &paths, &n, e);
+
+	*ret_ids = NULL;
+	*ret_n = 0;
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct host_device *device = device_param(ctx, paths[i], "pvs", e);
+
+		if (!device) {
+			free(paths);
+			return e->errno_code;
+		}
+		if (!device->is_pv || vg_find_pv_by_id(vg, device->label.pv_uuid) < 0) {
+			rpc_error_set(e, RPC_REFUSED, -ENOENT, "pvs", "%s is not a PV of VG %s", paths[i], vg->name);
+			free(paths);
+			return e->errno_code;
+		}
+		paths[i] = device->label.pv_uuid; /* reuse the array for ids */
+	}
+	*ret_ids = paths;
+	*ret_n = n;
+	return 0;
+}
+
+static int parse_policy(struct json_object *params, enum alloc_policy *ret, struct rpc_error *e)
+{
+	const char *policy = NULL;
+	int r = rpc_param_string(params, "policy", false, &policy, e);
+
+	*ret = ALLOC_NORMAL;
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (streq(policy, "normal"))
+		*ret = ALLOC_NORMAL;
+	else if (streq(policy, "contiguous"))
+		*ret = ALLOC_CONTIGUOUS;
+	else if (streq(policy, "anywhere"))
+		*ret = ALLOC_ANYWHERE;
+	else
+		return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "policy",
+				     "policy must be normal, contiguous or anywhere, not \"%s\"", policy);
+	return 0;
+}
+
+/* Stage @next for @hvg and defer the reply (or answer a dry run now). */
+static int stage_or_plan(struct handler_ctx *ctx, struct host_vg *hvg, struct vg *next, const char *lv_name,
+			 bool removed, struct json_object **ret)
+{
+	struct json_object *result = json_object_new_object();
+	const struct vg_lv *lv = lv_name ? vg_find_lv(next, lv_name) : NULL;
+
+	if (lv && !removed)
+		json_object_object_add(result, "lv", host_lv_json(ctx->host, next, lv));
+	if (ctx->dry_run) {
+		json_object_object_add(result, "dry_run", json_object_new_boolean(true));
+		json_object_object_add(result, "would_write", plan_json(ctx->host, next, "commit the VG"));
+		vg_free(next);
+		*ret = result;
+		return 0;
+	}
+	host_vg_stage(hvg, next);
+	return server_defer_reply(ctx, hvg->store->vg->name, result);
+}
+
+static int lv_create(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		     struct rpc_error *e)
+{
+	struct host_vg *hvg;
+	const char *name, **tags = NULL;
+	_cleanup_free_ const char **pv_ids = NULL;
+	size_t n_pv_ids = 0, n_tags = 0;
+	uint64_t stripes = 1, stripe_size = 0;
+	struct lv_create_request req = { 0 };
+	struct size_spec stripe_spec;
+	struct vg *next = NULL;
+	struct vg_error err = { 0 };
+	const struct vg *current;
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("vg", "name", "size", "extents", "stripes", "stripe_size", "policy",
+						 "pvs", "tags"), e)) < 0 ||
+	    (r = lv_params(ctx, params, &hvg, &name, e)) < 0 || (r = ensure_complete(hvg, e)) < 0)
+		return r;
+	current = host_vg_current(hvg);
+	if ((r = lv_size_param(params, &req.size, true, e)) < 0 || (r = parse_policy(params, &req.policy, e)) < 0)
+		return r;
+	if ((r = rpc_param_u64(params, "stripes", false, &stripes, e)) < 0 && r != -ENOENT)
+		return r;
+	if ((r = rpc_param_size(params, "stripe_size", false, &stripe_spec, e)) == 0)
+		stripe_size = stripe_spec.bytes / 512;
+	else if (r != -ENOENT)
+		return r;
+	if (stripes == 0 || stripes > 128)
+		return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "stripes", "stripes must be 1 to 128");
+
+	/* creating what exists identically is a success */
+	const struct vg_lv *existing = vg_find_lv(current, name);
+	if (existing) {
+		uint64_t wanted = 0;
+
+		if (lv_size_to_extents(current, &req.size, vg_lv_extents(existing), NULL, &wanted, &err) == 0 &&
+		    req.size.spec.percent_of == SIZE_PERCENT_NONE && wanted == vg_lv_extents(existing)) {
+			*ret = json_object_new_object();
+			json_object_object_add(*ret, "lv", host_lv_json(ctx->host, current, existing));
+			json_object_object_add(*ret, "unchanged", json_object_new_boolean(true));
+			return 0;
+		}
+		return rpc_error_set(e, RPC_REFUSED, -EEXIST, "name", "VG %s already has an LV called %s (of another size)",
+				     current->name, name);
+	}
+	if ((r = pv_ids_param(ctx, current, params, &pv_ids, &n_pv_ids, e)) < 0)
+		return r;
+	r = rpc_param_strings(params, "tags", false, &tags, &n_tags, e);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	req.name = name;
+	req.stripes = (uint32_t)stripes;
+	req.stripe_size_sectors = stripe_size;
+	req.pv_ids = pv_ids;
+	req.n_pv_ids = n_pv_ids;
+	req.tags = tags;
+	req.n_tags = n_tags;
+	req.creation_time = (int64_t)time(NULL);
+	req.creation_host = ctx->host->hostname;
+	r = lv_op_create(current, &req, &next, &err);
+	free(tags);
+	if (r < 0)
+		return refuse(e, &err, r);
+	return stage_or_plan(ctx, hvg, next, name, false, ret);
+}
+
+static int lv_resize(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		     struct rpc_error *e)
+{
+	struct host_vg *hvg;
+	const char *name;
+	_cleanup_free_ const char **pv_ids = NULL;
+	size_t n_pv_ids = 0;
+	bool force = false;
+	struct lv_resize_request req = { 0 };
+	struct vg *next = NULL;
+	struct vg_error err = { 0 };
+	const struct vg *current;
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("vg", "name", "size", "extents", "force", "policy", "pvs"), e)) < 0 ||
+	    (r = lv_params(ctx, params, &hvg, &name, e)) < 0 || (r = ensure_complete(hvg, e)) < 0)
+		return r;
+	current = host_vg_current(hvg);
+	if ((r = lv_size_param(params, &req.size, true, e)) < 0 || (r = parse_policy(params, &req.policy, e)) < 0)
+		return r;
+	if ((r = rpc_param_bool(params, "force", &force, e)) < 0 && r != -ENOENT)
+		return r;
+	if ((r = pv_ids_param(ctx, current, params, &pv_ids, &n_pv_ids, e)) < 0)
+		return r;
+	req.name = name;
+	req.allow_reduce = force;
+	req.pv_ids = pv_ids;
+	req.n_pv_ids = n_pv_ids;
+	r = lv_op_resize(current, &req, &next, &err);
+	if (r == -EALREADY) {
+		*ret = json_object_new_object();
+		json_object_object_add(*ret, "lv", host_lv_json(ctx->host, current, vg_find_lv(current, name)));
+		json_object_object_add(*ret, "unchanged", json_object_new_boolean(true));
+		return 0;
+	}
+	if (r < 0)
+		return refuse(e, &err, r);
+	return stage_or_plan(ctx, hvg, next, name, false, ret);
+}
+
+static int lv_rename(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		     struct rpc_error *e)
+{
+	struct host_vg *hvg;
+	const char *name, *new_name;
+	struct vg *next = NULL;
+	struct vg_error err = { 0 };
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("vg", "name", "new_name"), e)) < 0 ||
+	    (r = lv_params(ctx, params, &hvg, &name, e)) < 0 || (r = ensure_complete(hvg, e)) < 0 ||
+	    (r = rpc_param_string(params, "new_name", true, &new_name, e)) < 0)
+		return r;
+	r = lv_op_rename(host_vg_current(hvg), name, new_name, &next, &err);
+	if (r == -EALREADY) {
+		*ret = json_object_new_object();
+		json_object_object_add(*ret, "lv", host_lv_json(ctx->host, host_vg_current(hvg), vg_find_lv(host_vg_current(hvg), name)));
+		return 0;
+	}
+	if (r < 0)
+		return refuse(e, &err, r);
+	return stage_or_plan(ctx, hvg, next, new_name, false, ret);
+}
+
+static int lv_remove(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		     struct rpc_error *e)
+{
+	struct host_vg *hvg;
+	const char *name, *key = NULL;
+	bool force = false;
+	struct vg *next = NULL;
+	struct vg_error err = { 0 };
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("vg", "name", "force"), e)) < 0 ||
+	    (r = lv_params(ctx, params, &hvg, &name, e)) < 0 || (r = ensure_complete(hvg, e)) < 0)
+		return r;
+	if ((r = rpc_param_bool(params, "force", &force, e)) < 0 && r != -ENOENT)
+		return r;
+	rpc_param_string(params, "idempotency_key", false, &key, e);
+	if (!vg_find_lv(host_vg_current(hvg), name) && key) {
+		/* removing what is gone, on a retry: nothing to do */
+		*ret = json_object_new_object();
+		return 0;
+	}
+	r = lv_op_remove(host_vg_current(hvg), name, &next, &err);
+	if (r < 0)
+		return refuse(e, &err, r);
+	return stage_or_plan(ctx, hvg, next, NULL, true, ret);
+}
+
+static int lv_list(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		   struct rpc_error *e)
+{
+	const char *vg_name = NULL;
+	struct json_object *obj = json_object_new_object(), *lvs = json_object_new_array();
+	int r = rpc_param_string(params, "vg", false, &vg_name, e);
+
+	if (r < 0 && r != -ENOENT) {
+		json_object_put(obj);
+		json_object_put(lvs);
+		return r;
+	}
+	if (vg_name && !host_find_vg(ctx->host, vg_name)) {
+		json_object_put(obj);
+		json_object_put(lvs);
+		return rpc_error_set(e, RPC_REFUSED, -ENOENT, "vg", "there is no VG called %s", vg_name);
+	}
+	for (size_t v = 0; v < ctx->host->n_vgs; v++) {
+		const struct vg *vg = ctx->host->vgs[v]->store->vg;
+
+		if (vg_name && !streq(vg->name, vg_name))
+			continue;
+		for (size_t l = 0; l < vg->n_lvs; l++)
+			if (vg->lvs[l]->status & LV_STATUS_VISIBLE)
+				json_object_array_add(lvs, host_lv_json(ctx->host, vg, vg->lvs[l]));
+	}
+	json_object_object_add(obj, "lvs", lvs);
+	*ret = obj;
+	return 0;
+}
+
+static int lv_show(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		   struct rpc_error *e)
+{
+	struct host_vg *hvg;
+	const char *name;
+	const struct vg_lv *lv;
+	int r;
+
+	if ((r = lv_params(ctx, params, &hvg, &name, e)) < 0)
+		return r;
+	lv = vg_find_lv(hvg->store->vg, name);
+	if (!lv)
+		return rpc_error_set(e, RPC_REFUSED, -ENOENT, "name", "VG %s has no LV called %s", hvg->store->vg->name, name);
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "lv", host_lv_json(ctx->host, hvg->store->vg, lv));
+	return 0;
+}
+
+/* ---- events ---- */
+
+static int events_subscribe(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			    struct rpc_error *e)
+{
+	uint64_t since = 0;
+	int r = rpc_param_u64(params, "since", false, &since, e);
+
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (!ctx->id)
+		return rpc_error_set(e, RPC_INVALID_REQUEST, -EINVAL, "id", "events.subscribe needs an id");
+	return server_subscribe(ctx, since, ret, e);
+}
+
+static const struct handler_entry handlers[] = {
+	{ "host.status", false, host_status },
+	{ "disk.list", false, disk_list },
+	{ "pv.create", true, pv_create_method },
+	{ "pv.list", false, pv_list },
+	{ "pv.remove", true, pv_remove },
+	{ "vg.create", true, vg_create_method },
+	{ "vg.list", false, vg_list },
+	{ "vg.show", false, vg_show },
+	{ "vg.extend", true, vg_extend },
+	{ "vg.reduce", true, vg_reduce },
+	{ "vg.rename", true, vg_rename },
+	{ "vg.remove", true, vg_remove },
+	{ "vg.split", true, vg_split },
+	{ "vg.merge", true, vg_merge },
+	{ "vg.move_pv", true, vg_move_pv },
+	{ "lv.create", true, lv_create },
+	{ "lv.list", false, lv_list },
+	{ "lv.show", false, lv_show },
+	{ "lv.resize", true, lv_resize },
+	{ "lv.rename", true, lv_rename },
+	{ "lv.remove", true, lv_remove },
+	{ "events.subscribe", false, events_subscribe },
+};
+
+const struct handler_entry *handler_find(const char *method)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(handlers); i++)
+		if (streq(handlers[i].method, method))
+			return &handlers[i];
+	return NULL;
+}

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The host's devices, mirrors and VGs (see host.h). */
+#include <dirent.h>
+#include <regex.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "host.h"
+#include "md-super.h"
+#include "vg-ops.h"
+
+/* ---- which devices the configuration allows ---- */
+
+/* lvm.conf filter semantics: "a|re|" accepts, "r|re|" rejects, first match wins, no match rejects. */
+static bool filter_accepts(const struct daemon_config *config, const char *path)
+{
+	for (size_t i = 0; i < config->n_filter; i++) {
+		const char *entry = config->filter[i];
+		size_t len = strlen(entry);
+		char pattern[1024];
+		regex_t re;
+		bool match;
+
+		if (len < 3 || (entry[0] != 'a' && entry[0] != 'r') || entry[len - 1] != entry[1] ||
+		    len - 3 >= sizeof(pattern))
+			continue;
+		memcpy(pattern, entry + 2, len - 3);
+		pattern[len - 3] = '\0';
+		if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+			continue;
+		match = regexec(&re, path, 0, NULL, 0) == 0;
+		regfree(&re);
+		if (match)
+			return entry[0] == 'a';
+	}
+	return false;
+}
+
+static int add_device(struct host *host, const char *path, struct vg_error *err)
+{
+	struct host_device *device, **grown;
+	struct md_super sb;
+	struct vg_error probe_err = { 0 };
+	int r;
+
+	device = calloc(1, sizeof(*device));
+	if (!device || !(device->path = strdup(path))) {
+		free(device);
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	}
+	r = blockdev_open(path, BLOCKDEV_EXCLUSIVE, &device->dev, err);
+	if (r < 0) {
+		free(device->path);
+		free(device);
+		return r;
+	}
+	/* leg detection first: an md 1.0 leg also shows the PV label of the data on it */
+	device->is_md_leg = md_super_probe(device->dev, &sb, &probe_err) == 0;
+	if (!device->is_md_leg)
+		device->is_pv = pv_label_read(device->dev, &device->label, &probe_err) == 0;
+	grown = realloc(host->devices, (host->n_devices + 1) * sizeof(*grown));
+	if (!grown) {
+		blockdev_close(device->dev);
+		free(device->path);
+		free(device);
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	}
+	host->devices = grown;
+	host->devices[host->n_devices++] = device;
+	return 0;
+}
+
+static void free_devices(struct host *host)
+{
+	for (size_t i = 0; i < host->n_devices; i++) {
+		blockdev_close(host->devices[i]->dev);
+		free(host->devices[i]->path);
+		free(host->devices[i]->mirror_name);
+		free(host->devices[i]);
+	}
+	free(host->devices);
+	host->devices = NULL;
+	host->n_devices = 0;
+}
+
+static int discover_devices(struct host *host, struct vg_error *err)
+{
+	for (size_t d = 0; d < host->config->n_scan_dirs; d++) {
+		const char *dir_path = host->config->scan_dirs[d];
+		struct dirent **names = NULL;
+		int n = scandir(dir_path, &names, NULL, alphasort);
+
+		if (n < 0)
+			return vg_error_set(err, -errno, "cannot read the scan directory %s: %m", dir_path);
+		for (int i = 0; i < n; i++) {
+			char path[4096];
+			struct stat st;
+			int r = 0;
+
+			snprintf(path, sizeof(path), "%s/%s", dir_path, names[i]->d_name);
+			if (names[i]->d_name[0] != '.' && stat(path, &st) == 0 &&
+			    (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) && filter_accepts(host->config, path) &&
+			    !host_find_device(host, path)) {
+				struct vg_error open_err = { 0 };
+
+				r = add_device(host, path, &open_err);
+				/* a device in use elsewhere is left alone, not an error */
+				if (r == -ENOMEM) {
+					*err = open_err;
+				} else {
+					r = 0;
+				}
+			}
+			free(names[i]);
+			if (r < 0) {
+				for (int k = i + 1; k < n; k++)
+					free(names[k]);
+				free(names);
+				return r;
+			}
+		}
+		free(names);
+	}
+	return 0;
+}
+
+/* ---- VGs ---- */
+
+static void free_vgs(struct host *host)
+{
+	for (size_t v = 0; v < host->n_vgs; v++) {
+		vg_store_free(host->vgs[v]->store);
+		vg_free(host->vgs[v]->staged);
+		free(host->vgs[v]);
+	}
+	free(host->vgs);
+	host->vgs = NULL;
+	host->n_vgs = 0;
+}
+
+int host_add_vg(struct host *host, struct vg_store *store)
+{
+	struct host_vg *hvg = calloc(1, sizeof(*hvg)), **grown;
+
+	if (!hvg)
+		return -ENOMEM;
+	grown = realloc(host->vgs, (host->n_vgs + 1) * sizeof(*grown));
+	if (!grown) {
+		free(hvg);
+		return -ENOMEM;
+	}
+	store->state_dir = host->config->state_dir;
+	hvg->store = store;
+	host->vgs = grown;
+	host->vgs[host->n_vgs++] = hvg;
+	return 0;
+}
+
+void host_remove_vg(struct host *host, struct host_vg *hvg)
+{
+	for (size_t v = 0; v < host->n_vgs; v++)
+		if (host->vgs[v] == hvg) {
+			vg_store_free(hvg->store);
+			vg_free(hvg->staged);
+			free(hvg);
+			memmove(&host->vgs[v], &host->vgs[v + 1], (host->n_vgs - v - 1) * sizeof(*host->vgs));
+			host->n_vgs--;
+			return;
+		}
+}
+
+static int scan_vgs(struct host *host, struct vg_error *err)
+{
+	_cleanup_free_ struct blockdev **devs = calloc(host->n_devices + 1, sizeof(*devs));
+	_cleanup_(vg_scan_result_freep) struct vg_scan_result *scan = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!devs)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < host->n_devices; i++)
+		if (!host->devices[i]->is_md_leg)
+			devs[n++] = host->devices[i]->dev;
+	r = vg_scan(devs, n, &scan, err);
+	if (r < 0)
+		return r;
+	for (size_t v = 0; v < scan->n_vgs; v++) {
+		struct vg_store *store = NULL;
+
+		r = vg_store_from_scan(scan, &scan->vgs[v], &store, err);
+		if (r < 0)
+			return r;
+		r = host_add_vg(host, store);
+		if (r < 0) {
+			vg_store_free(store);
+			return vg_error_set(err, r, "out of memory");
+		}
+	}
+	/* refresh the labels the devices carry now (in-use flags, new PVs) */
+	for (size_t i = 0; i < host->n_devices; i++) {
+		struct host_device *device = host->devices[i];
+		struct vg_error label_err = { 0 };
+
+		if (!device->is_md_leg)
+			device->is_pv = pv_label_read(device->dev, &device->label, &label_err) == 0;
+	}
+	return 0;
+}
+
+int host_rescan(struct host *host, struct vg_error *err)
+{
+	int r;
+
+	free_vgs(host);
+	r = discover_devices(host, err);
+	if (r < 0)
+		return r;
+	return scan_vgs(host, err);
+}
+
+int host_open(const struct daemon_config *config, struct host **ret_host, struct vg_error *err)
+{
+	_cleanup_(host_freep) struct host *host = calloc(1, sizeof(*host));
+	struct utsname uts;
+	int r;
+
+	if (!host)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	host->config = config;
+	if (uname(&uts) == 0) {
+		snprintf(host->hostname, sizeof(host->hostname), "%s", uts.nodename);
+		snprintf(host->uname_line, sizeof(host->uname_line), "%s %s %s %s %s", uts.sysname, uts.nodename,
+			 uts.release, uts.version, uts.machine);
+	}
+	r = host_rescan(host, err);
+	if (r < 0)
+		return r;
+	*ret_host = TAKE_PTR(host);
+	return 0;
+}
+
+struct host *host_free(struct host *host)
+{
+	if (!host)
+		return NULL;
+	free_vgs(host);
+	free_devices(host);
+	free(host);
+	return NULL;
+}
+
+struct host_vg *host_find_vg(struct host *host, const char *name)
+{
+	for (size_t v = 0; v < host->n_vgs; v++)
+		if (streq(host->vgs[v]->store->vg->name, name))
+			return host->vgs[v];
+	return NULL;
+}
+
+struct host_device *host_find_device(struct host *host, const char *path)
+{
+	struct stat want, have;
+	bool can_stat = stat(path, &want) == 0;
+
+	for (size_t i = 0; i < host->n_devices; i++) {
+		if (streq(host->devices[i]->path, path))
+			return host->devices[i];
+		if (can_stat && stat(host->devices[i]->path, &have) == 0 && want.st_dev == have.st_dev &&
+		    want.st_ino == have.st_ino)
+			return host->devices[i];
+	}
+	return NULL;
+}
+
+const struct vg *host_vg_current(const struct host_vg *hvg)
+{
+	return hvg->staged ? hvg->staged : hvg->store->vg;
+}
+
+void host_vg_stage(struct host_vg *hvg, struct vg *next)
+{
+	vg_free(hvg->staged);
+	hvg->staged = next;
+}
+
+void host_text_header(const struct host *host, const char *command, struct vg_text_header *ret_header,
+		      char *description, size_t description_len)
+{
+	snprintf(description, description_len, "Write from %s.", command);
+	*ret_header = (struct vg_text_header){
+		.generator = PACKAGE_NAME " " PACKAGE_VERSION,
+		.description = description,
+		.creation_host = host->hostname,
+		.uname_line = host->uname_line,
+		.creation_time = (int64_t)time(NULL),
+	};
+}
+
+int host_vg_commit_staged(struct host *host, struct host_vg *hvg, struct vg_error *err)
+{
+	struct vg_text_header header;
+	char description[128];
+	struct vg *staged = hvg->staged;
+	int r;
+
+	if (!staged)
+		return 0;
+	host_text_header(host, "vgtoold", &header, description, sizeof(description));
+	hvg->staged = NULL;
+	r = vg_store_commit(hvg->store, staged, NULL, 0, &header, err);
+	if (r < 0) {
+		struct vg_error rescan_err = { 0 };
+
+		vg_free(staged);
+		/* what is on disk is the truth now: read it again */
+		host_rescan(host, &rescan_err);
+		return r;
+	}
+	host->commits++;
+	return 0;
+}
+
+/* ---- JSON views ---- */
+
+static struct json_object *words_json(const struct vg_words *words)
+{
+	struct json_object *array = json_object_new_array();
+
+	for (size_t i = 0; i < words->n; i++)
+		json_object_array_add(array, json_object_new_string(words->words[i]));
+	return array;
+}
+
+static const char *pv_device_path(const struct host *host, const struct vg_store *store, size_t pv_index)
+{
+	if (pv_index < store->vg->n_pvs && store->targets[pv_index].dev)
+		return store->targets[pv_index].dev->path;
+	return NULL;
+}
+
+struct json_object *host_lv_json(const struct host *host, const struct vg *vg, const struct vg_lv *lv)
+{
+	struct json_object *obj = json_object_new_object(), *segs = json_object_new_array();
+	uint64_t extents = vg_lv_extents(lv);
+	char path[512];
+
+	snprintf(path, sizeof(path), "/dev/%s/%s", vg->name, lv->name);
+	json_object_object_add(obj, "vg", json_object_new_string(vg->name));
+	json_object_object_add(obj, "name", json_object_new_string(lv->name));
+	json_object_object_add(obj, "id", json_object_new_string(lv->id));
+	json_object_object_add(obj, "extents", json_object_new_uint64(extents));
+	json_object_object_add(obj, "size_bytes", json_object_new_uint64(extents * vg->extent_size_sectors * 512));
+	json_object_object_add(obj, "path", json_object_new_string(path));
+	json_object_object_add(obj, "active", json_object_new_boolean(false));
+	json_object_object_add(obj, "tags", words_json(&lv->tags));
+	for (size_t s = 0; s < lv->n_segments; s++) {
+		const struct vg_segment *seg = lv->segments[s];
+		struct json_object *js = json_object_new_object(), *stripes = json_object_new_array();
+
+		json_object_object_add(js, "start_extent", json_object_new_uint64(seg->start_extent));
+		json_object_object_add(js, "extents", json_object_new_uint64(seg->extent_count));
+		json_object_object_add(js, "type", json_object_new_string(seg->type));
+		for (uint32_t k = 0; seg->is_striped && k < seg->stripe_count; k++) {
+			struct json_object *st = json_object_new_object();
+			const struct vg_pv *pv = vg->pvs[seg->stripes[k].pv_index];
+
+			json_object_object_add(st, "pv", json_object_new_string(pv->id));
+			json_object_object_add(st, "device", pv->device_hint ? json_object_new_string(pv->device_hint) : NULL);
+			json_object_object_add(st, "first_pe", json_object_new_uint64(seg->stripes[k].first_pe));
+			json_object_array_add(stripes, st);
+		}
+		json_object_object_add(js, "stripes", stripes);
+		json_object_array_add(segs, js);
+	}
+	json_object_object_add(obj, "segments", segs);
+	return obj;
+}
+
+struct json_object *host_vg_json(const struct host *host, const struct host_vg *hvg, bool with_members)
+{
+	const struct vg *vg = hvg->store->vg;
+	struct json_object *obj = json_object_new_object();
+	uint64_t total = 0, free_extents = vg_free_extents(vg, NULL);
+	uint64_t extent_bytes = vg->extent_size_sectors * 512;
+
+	for (size_t p = 0; p < vg->n_pvs; p++)
+		total += vg->pvs[p]->pe_count;
+	json_object_object_add(obj, "name", json_object_new_string(vg->name));
+	json_object_object_add(obj, "id", json_object_new_string(vg->id));
+	json_object_object_add(obj, "seqno", json_object_new_uint64(vg->seqno));
+	json_object_object_add(obj, "extent_size_bytes", json_object_new_uint64(extent_bytes));
+	json_object_object_add(obj, "size_bytes", json_object_new_uint64(total * extent_bytes));
+	json_object_object_add(obj, "free_bytes", json_object_new_uint64(free_extents * extent_bytes));
+	json_object_object_add(obj, "pv_count", json_object_new_uint64(vg->n_pvs));
+	json_object_object_add(obj, "lv_count", json_object_new_uint64(vg->n_lvs));
+	json_object_object_add(obj, "partial", json_object_new_boolean(hvg->store->n_missing > 0));
+	json_object_object_add(obj, "tags", words_json(&vg->tags));
+	if (with_members) {
+		struct json_object *pvs = json_object_new_array(), *lvs = json_object_new_array();
+
+		for (size_t p = 0; p < vg->n_pvs; p++) {
+			struct json_object *jpv = json_object_new_object();
+			const char *device = pv_device_path(host, hvg->store, p);
+
+			json_object_object_add(jpv, "device", device ? json_object_new_string(device) : NULL);
+			json_object_object_add(jpv, "id", json_object_new_string(vg->pvs[p]->id));
+			json_object_object_add(jpv, "vg", json_object_new_string(vg->name));
+			json_object_object_add(jpv, "size_bytes", json_object_new_uint64(vg->pvs[p]->pe_count * extent_bytes));
+			json_object_object_add(jpv, "pe_start_bytes", json_object_new_uint64(vg->pvs[p]->pe_start_sectors * 512));
+			json_object_object_add(jpv, "pe_count", json_object_new_uint64(vg->pvs[p]->pe_count));
+			json_object_object_add(jpv, "pe_used", json_object_new_uint64(vg_pv_used_extents(vg, p)));
+			json_object_object_add(jpv, "missing", json_object_new_boolean(device == NULL));
+			json_object_array_add(pvs, jpv);
+		}
+		for (size_t l = 0; l < vg->n_lvs; l++)
+			if (vg->lvs[l]->status & LV_STATUS_VISIBLE)
+				json_object_array_add(lvs, host_lv_json(host, vg, vg->lvs[l]));
+		json_object_object_add(obj, "pvs", pvs);
+		json_object_object_add(obj, "lvs", lvs);
+	}
+	return obj;
+}
+
+struct json_object *host_pv_json(const struct host *host, const struct host_device *device)
+{
+	struct json_object *obj = json_object_new_object();
+	const char *vg_name = NULL;
+
+	for (size_t v = 0; v < host->n_vgs && !vg_name; v++)
+		if (vg_find_pv_by_id(host->vgs[v]->store->vg, device->label.pv_uuid) >= 0)
+			vg_name = host->vgs[v]->store->vg->name;
+	json_object_object_add(obj, "device", json_object_new_string(device->path));
+	json_object_object_add(obj, "id", json_object_new_string(device->label.pv_uuid));
+	json_object_object_add(obj, "vg", vg_name ? json_object_new_string(vg_name) : NULL);
+	json_object_object_add(obj, "size_bytes", json_object_new_uint64(device->dev->size_bytes));
+	json_object_object_add(obj, "pe_start_bytes", json_object_new_uint64(pv_data_start_bytes(&device->label)));
+	return obj;
+}

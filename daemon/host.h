@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The host as vgtoold sees it: the devices its filter accepts (opened once,
+ * shared by everything), the mirrors on them, and the volume groups bound to
+ * their PVs. Every change goes through here, so this is where operations
+ * that span the md and LVM layers are orchestrated.
+ *
+ * A VG may have a staged model: changes accepted in the current loop
+ * iteration but not committed yet (group commit). Readers always see the
+ * committed model.
+ */
+#pragma once
+
+#include <json-c/json.h>
+
+#include "daemon-config.h"
+#include "vg-store.h"
+
+struct host_device {
+	char *path;
+	struct blockdev *dev;
+	bool is_pv;
+	struct pv_label label;
+	bool is_md_leg;
+	char *mirror_name; /* the mirror this leg belongs to */
+};
+
+struct host_vg {
+	struct vg_store *store; /* committed */
+	struct vg *staged;      /* accepted, not yet committed; NULL when none */
+};
+
+struct host {
+	const struct daemon_config *config;
+	struct host_device **devices;
+	size_t n_devices;
+	struct host_vg **vgs;
+	size_t n_vgs;
+	uint64_t commits;
+	char hostname[256];
+	char uname_line[512];
+};
+
+/* Find the devices the configuration allows, open them, and read every VG. */
+int host_open(const struct daemon_config *config, struct host **ret_host, struct vg_error *err);
+struct host *host_free(struct host *host);
+DEFINE_CLEANUP_FUNC(struct host, host_free)
+
+/* Re-read devices and VGs (after a failed commit, or when devices changed). */
+int host_rescan(struct host *host, struct vg_error *err);
+
+struct host_vg *host_find_vg(struct host *host, const char *name);
+/* A device by path (also matching a path that resolves to the same file). */
+struct host_device *host_find_device(struct host *host, const char *path);
+
+/* The model changes see: the staged one if any, else the committed one. */
+const struct vg *host_vg_current(const struct host_vg *hvg);
+/* Stage @next (taken) as the VG's new model, to be committed by host_vg_commit_staged. */
+void host_vg_stage(struct host_vg *hvg, struct vg *next);
+/* Commit the staged model. On failure the staged model is dropped and the VG re-read from disk. */
+int host_vg_commit_staged(struct host *host, struct host_vg *hvg, struct vg_error *err);
+
+/* Header values of the text written now, for @command ("vgtool lv create"). */
+void host_text_header(const struct host *host, const char *command, struct vg_text_header *ret_header,
+		      char *description, size_t description_len);
+
+/* JSON views for replies. */
+struct json_object *host_vg_json(const struct host *host, const struct host_vg *hvg, bool with_members);
+struct json_object *host_lv_json(const struct host *host, const struct vg *vg, const struct vg_lv *lv);
+struct json_object *host_pv_json(const struct host *host, const struct host_device *device);
+
+/* Add a VG that is now on disk (after vg create / split) to the host. Takes @store. */
+int host_add_vg(struct host *host, struct vg_store *store);
+void host_remove_vg(struct host *host, struct host_vg *hvg);

@@ -123,6 +123,11 @@ static int parse_daemon_section(const char *path, const struct cfg_node *section
 			else
 				return vg_error_set(err, -EINVAL, "%s: line %u: activation must be \"none\" or \"kernel\", not \"%s\"",
 						    path, n->line, value);
+		} else if (streq(n->key, "client_timeout")) {
+			if (n->is_section || n->value.type != CFG_INT || n->value.integer < 1 || n->value.integer > 3600)
+				return vg_error_set(err, -EINVAL, "%s: line %u: client_timeout must be a number of seconds from 1 to 3600",
+						    path, n->line);
+			config->client_timeout_seconds = (unsigned)n->value.integer;
 		} else if (streq(n->key, "write_group")) {
 			r = group_value(path, n, &config->write_group, err);
 			config->has_write_group = r == 0;
@@ -170,6 +175,7 @@ int daemon_config_parse(const char *path, const char *text, size_t len, struct d
 	if (!config)
 		return vg_error_set(err, -ENOMEM, "out of memory");
 	config->socket_mode = 0660;
+	config->client_timeout_seconds = 30;
 	config->activation = ACTIVATION_NONE;
 	for (const struct cfg_node *n = tree->root.children; n; n = n->next) {
 		if (!n->is_section)

@@ -9,6 +9,7 @@
  *       activation = "none"            # or "kernel"
  *       write_group = "vgtool"         # may change things (root always may)
  *       read_group = "vgtool-read"     # may only look
+ *       client_timeout = 30            # seconds a client may take to finish a request line
  *   }
  *   devices {
  *       scan = [ "/dev", "/srv/images" ]   # directories; regular files in them are image files
@@ -35,6 +36,7 @@ struct daemon_config {
 	mode_t socket_mode;
 	char *state_dir;
 	enum activation_backend activation;
+	unsigned client_timeout_seconds;
 	bool has_write_group;
 	gid_t write_group;
 	bool has_read_group;

@@ -17,7 +17,6 @@
 #include "log.h"
 #include "server.h"
 
-#define STALL_LIMIT_MS 30000
 #define OUTPUT_LIMIT_BYTES (64u << 20)
 #define EVENT_BACKLOG 4096
 
@@ -215,6 +214,13 @@ static void handle_line(struct server *server, struct connection *conn, const ch
 	const struct handler_entry *entry;
 	int r;
 
+	if (len > RPC_MAX_LINE_BYTES) {
+		rpc_error_set(&e, RPC_INVALID_REQUEST, -E2BIG, NULL, "a request line is longer than %u bytes",
+			      RPC_MAX_LINE_BYTES);
+		conn_send(conn, rpc_reply_error(NULL, &e));
+		conn->closing = true;
+		return;
+	}
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
 		len--;
 	if (len == 0)
@@ -603,11 +609,14 @@ static void drop_stalled_and_closed(struct server *server)
 	while (conn) {
 		struct connection *next = conn->next;
 
-		if (conn->line_started_ms && now - conn->line_started_ms > STALL_LIMIT_MS && !conn->closing) {
+		uint64_t limit_ms = (uint64_t)server->config->client_timeout_seconds * 1000;
+
+		if (conn->line_started_ms && now - conn->line_started_ms > limit_ms && !conn->closing) {
 			struct rpc_error e;
 
 			rpc_error_set(&e, RPC_INVALID_REQUEST, -ETIMEDOUT, NULL,
-				      "a request line was started but not finished within %d s", STALL_LIMIT_MS / 1000);
+				      "a request line was started but not finished within %u s",
+				      server->config->client_timeout_seconds);
 			conn_send(conn, rpc_reply_error(NULL, &e));
 			conn->closing = true;
 		}

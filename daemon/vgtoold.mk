@@ -10,3 +10,11 @@ daemon_vgtoold_SOURCES = \
 	daemon/host.c daemon/host.h
 daemon_vgtoold_CPPFLAGS = $(CPPFLAGS_DAEMON)
 daemon_vgtoold_LDADD = lvm/libvglvm.a mdraid/libvgmd.a common/libvgcommon.a $(JSONC_LIBS)
+
+DAEMON_INTEGRATION_TESTS = \
+	tests/integration/daemon-api.sh \
+	tests/integration/daemon-bad-input.sh \
+	tests/integration/daemon-load.sh
+TESTS += $(DAEMON_INTEGRATION_TESTS)
+EXTRA_DIST += $(DAEMON_INTEGRATION_TESTS) tests/integration/rpc.py tests/integration/rpc-load.py \
+	tests/integration/check-load.py

@@ -34,6 +34,10 @@ release_loops() {
 }
 
 cleanup_integration() {
+	if [ -n "${VGTOOLD_PID:-}" ]; then
+		kill -TERM "$VGTOOLD_PID" 2>/dev/null || true
+		wait "$VGTOOLD_PID" 2>/dev/null || true
+	fi
 	release_loops
 	rm -rf "$WORK"
 }
@@ -142,4 +146,44 @@ no_pvck_complaints() {
 			fail "pvck complains about $dev"
 		fi
 	done
+}
+
+# start_daemon DIR [EXTRA-DAEMON-SETTINGS]: a vgtoold with the none backend
+# managing the image files DIR/img/*.img, its socket DIR/sock, its state in
+# DIR/state. Sets VGTOOLD_PID and SOCK.
+VGTOOLD="$top_builddir/daemon/vgtoold"
+start_daemon() {
+	local dir=$1 extra=${2:-}
+	mkdir -p "$dir/img" "$dir/state"
+	cat >"$dir/vgtoold.conf" <<EOC
+daemon { socket = "$dir/sock" state_dir = "$dir/state" activation = "none" $extra }
+devices { scan = [ "$dir/img" ] filter = [ "a|^$dir/img/.*\\.img\$|", "r|.*|" ] }
+EOC
+	SOCK="$dir/sock"
+	"$VGTOOLD" --config "$dir/vgtoold.conf" 2>>"$dir/vgtoold.log" &
+	VGTOOLD_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		[ -S "$SOCK" ] && rpc host.status >/dev/null 2>&1 && return 0
+		kill -0 "$VGTOOLD_PID" 2>/dev/null || { cat "$dir/vgtoold.log"; fail "vgtoold died at start"; }
+		sleep 0.05
+	done
+	fail "vgtoold did not answer within 5 s"
+}
+
+stop_daemon() {
+	[ -n "${VGTOOLD_PID:-}" ] || return 0
+	kill -TERM "$VGTOOLD_PID" 2>/dev/null || true
+	wait "$VGTOOLD_PID" 2>/dev/null || true
+	VGTOOLD_PID=
+}
+
+# rpc METHOD [PARAMS-JSON]: the result on stdout; exit 1 on an error reply.
+rpc() {
+	python3 "$top_srcdir/tests/integration/rpc.py" "$SOCK" "$@"
+}
+
+# json_get JSON EXPR: evaluate a Python expression on the parsed JSON as `j`.
+json_get() {
+	python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
 }

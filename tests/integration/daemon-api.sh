@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# vgtoold with the none backend on image files, driven by raw JSON-RPC:
+# every VG/LV method, refusals with stable reasons, dry runs that write
+# nothing, idempotent retries, a restart that finds everything again, and
+# stock lvm2 reading the result.
+. "$top_srcdir/tests/integration/lib.sh"
+require_cmd python3
+
+D="$WORK/d"
+mkdir -p "$D/img"
+for i in 1 2 3 4; do make_image "$D/img/d$i.img" 256M; done
+start_daemon "$D"
+
+expect_error() { # REASON METHOD PARAMS
+	local out
+	if out=$(rpc "$2" "$3"); then fail "$2 $3 succeeded, expected $1"; fi
+	[ "$(json_get "$out" 'j["data"]["reason"]')" = "$1" ] || fail "$2: expected reason $1, got $out"
+	echo "$out"
+}
+
+out=$(rpc vg.create '{"name":"vg_bulk","pvs":["'$D'/img/d1.img","'$D'/img/d2.img"]}')
+assert_eq 2 "$(json_get "$out" 'j["vg"]["pv_count"]')" "vg_bulk PVs"
+rpc vg.create '{"name":"vg_raid","pvs":["'$D'/img/d3.img"]}' >/dev/null
+out=$(rpc lv.create '{"vg":"vg_bulk","name":"lv_rushes","size":"100M"}')
+assert_eq 25 "$(json_get "$out" 'j["lv"]["extents"]')" "lv_rushes extents (100M rounds up to 25 x 4 MiB)"
+rpc lv.create '{"vg":"vg_raid","name":"lv_files","size":"50%FREE"}' >/dev/null
+rpc lv.resize '{"name":"vg_bulk/lv_rushes","size":"+40M"}' >/dev/null
+assert_eq 35 "$(json_get "$(rpc lv.show '{"vg":"vg_bulk","name":"lv_rushes"}')" 'j["lv"]["extents"]')" "after +40M"
+
+# refusals carry stable reasons and name what was wrong
+expect_error EEXIST vg.create '{"name":"vg_bulk","pvs":["'$D'/img/d4.img"]}' >/dev/null
+expect_error ENOSPC lv.create '{"vg":"vg_bulk","name":"huge","size":"10T"}' | grep -q "needed" || fail "ENOSPC message"
+expect_error EINVAL lv.create '{"vg":"vg_bulk","name":"bad/name","size":"1G"}' >/dev/null
+expect_error EINVAL lv.create '{"vg":"vg_bulk","name":"x","size":"12GB"}' | grep -q binary || fail "size message"
+expect_error EPERM lv.resize '{"vg":"vg_bulk","name":"lv_rushes","size":"-8M"}' >/dev/null
+expect_error EBUSY vg.create '{"name":"vg_x","pvs":["'$D'/img/d1.img"]}' | grep -q vg_bulk || fail "PV in use message"
+expect_error ENOENT lv.show '{"vg":"vg_bulk","name":"nope"}' >/dev/null
+out=$(expect_error EINVAL lv.create '{"vg":"vg_bulk","name":"x","size":-7}')
+assert_eq size "$(json_get "$out" 'j["data"]["field"]')" "the field at fault"
+
+# a dry run writes nothing
+sum_before=$(cat "$D"/img/*.img | sha256sum)
+out=$(rpc lv.create '{"vg":"vg_bulk","name":"planned","size":"8M","dry_run":true}')
+assert_eq True "$(json_get "$out" 'j["dry_run"]')" "dry run flag"
+rpc vg.extend '{"name":"vg_bulk","pvs":["'$D'/img/d4.img"],"dry_run":true}' >/dev/null
+assert_eq "$sum_before" "$(cat "$D"/img/*.img | sha256sum)" "images after dry runs"
+expect_error ENOENT lv.show '{"vg":"vg_bulk","name":"planned"}' >/dev/null
+
+# retries: creating what exists identically, removing what is gone
+rpc lv.create '{"vg":"vg_bulk","name":"lv_vm1","size":"8M"}' >/dev/null
+out=$(rpc lv.create '{"vg":"vg_bulk","name":"lv_vm1","size":"8M"}')
+assert_eq True "$(json_get "$out" 'j.get("unchanged", False)')" "identical create is a success"
+rpc lv.remove '{"vg":"vg_bulk","name":"lv_vm1","idempotency_key":"k1"}' >/dev/null
+rpc lv.remove '{"vg":"vg_bulk","name":"lv_vm1","idempotency_key":"k1"}' >/dev/null || fail "retried remove"
+
+# membership: extend, move a PV with its LV, rename, merge
+rpc vg.extend '{"name":"vg_raid","pvs":["'$D'/img/d4.img"]}' >/dev/null
+rpc lv.create '{"vg":"vg_raid","name":"on_d4","size":"8M","pvs":["'$D'/img/d4.img"]}' >/dev/null
+# lv_files straddles d3 and d4 for a while: moving d4 is refused, naming it
+rpc lv.resize '{"vg":"vg_raid","name":"lv_files","size":"+8M","pvs":["'$D'/img/d4.img"]}' >/dev/null
+expect_error EBUSY vg.move_pv '{"pv":"'$D'/img/d4.img","from":"vg_raid","to":"vg_bulk"}' | grep -q lv_files ||
+	fail "the refusal does not name the straddling LV"
+rpc lv.resize '{"vg":"vg_raid","name":"lv_files","size":"-8M","force":true}' >/dev/null
+out=$(rpc vg.move_pv '{"pv":"'$D'/img/d4.img","from":"vg_raid","to":"vg_bulk"}')
+assert_eq 3 "$(json_get "$out" '[v for v in j["vgs"] if v["name"]=="vg_bulk"][0]["pv_count"]')" "vg_bulk after move"
+rpc lv.show '{"vg":"vg_bulk","name":"on_d4"}' >/dev/null || fail "on_d4 did not move with its PV"
+rpc vg.rename '{"name":"vg_raid","new_name":"vg_mirror"}' >/dev/null
+rpc lv.rename '{"vg":"vg_bulk","name":"on_d4","new_name":"moved"}' >/dev/null
+
+# a restart finds the same state
+before=$(rpc lv.list)
+stop_daemon
+start_daemon "$D"
+assert_eq "$before" "$(rpc lv.list)" "LVs after a restart"
+[ -f "$D/state/backup/vg_bulk" ] && [ -f "$D/state/backup/vg_mirror" ] || fail "backups missing"
+ls "$D/state/archive" | grep -q '^vg_bulk_' || fail "no archived versions of vg_bulk"
+stop_daemon
+
+if [ "$(id -u)" = 0 ] && command -v lvm >/dev/null; then
+	loops=()
+	for i in 1 2 3 4; do loops+=("$(take_loop "$D/img/d$i.img")"); done
+	use_stock_lvm "${loops[@]}"
+	agree_with_stock "${loops[@]}"
+	stock_lvm vgck vg_bulk || fail "vgck vg_bulk"
+	stock_lvm vgcfgrestore -q --test -f "$D/state/backup/vg_bulk" vg_bulk || fail "lvm2 refuses our backup file"
+fi
+echo "vgtoold's API works end to end"

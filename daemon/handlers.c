@@ -11,6 +11,7 @@
 
 #include "handlers.h"
 #include "host.h"
+#include "md-mirror.h"
 #include "vg-ops.h"
 
 #define PARAMS(...) ((const char *const[]){ __VA_ARGS__, "dry_run", "idempotency_key", NULL })
@@ -1101,6 +1102,380 @@ static int lv_show(struct handler_ctx *ctx, struct json_object *params, struct j
 	return 0;
 }
 
+
+/* ---- mirrors ---- */
+
+/* Commit every staged VG, so a mirror change starts from what is on disk. */
+static int settle_all(struct handler_ctx *ctx, struct rpc_error *e)
+{
+	for (size_t v = 0; v < ctx->host->n_vgs; v++) {
+		if (!ctx->host->vgs[v]->staged)
+			continue;
+		char name[256];
+		snprintf(name, sizeof(name), "%s", ctx->host->vgs[v]->store->vg->name);
+		int r = settle(ctx, name, e);
+		if (r < 0)
+			return r;
+		v = (size_t)-1;
+	}
+	return 0;
+}
+
+static struct host_device *mirror_param(struct handler_ctx *ctx, struct json_object *params, struct rpc_error *e)
+{
+	const char *name;
+	struct host_device *mirror;
+
+	if (rpc_param_string(params, "name", true, &name, e) < 0)
+		return NULL;
+	mirror = host_find_mirror(ctx->host, name);
+	if (!mirror)
+		rpc_error_set(e, RPC_REFUSED, -ENOENT, "name", "there is no mirror called %s", name);
+	return mirror;
+}
+
+/* A device that may become a leg: managed, not a leg already, no PV in a VG. */
+static struct host_device *free_device_param(struct handler_ctx *ctx, const char *path, const char *field,
+					     struct rpc_error *e)
+{
+	struct host_device *device = device_param(ctx, path, field, e);
+	const char *vg;
+
+	if (!device)
+		return NULL;
+	if (device->is_mirror) {
+		rpc_error_set(e, RPC_REFUSED, -EINVAL, field, "%s is a mirror, not a device", path);
+		return NULL;
+	}
+	if (device->is_md_leg) {
+		rpc_error_set(e, RPC_REFUSED, -EBUSY, field, "%s is already a leg of mirror %s", path, device->mirror_name);
+		return NULL;
+	}
+	if (device->is_pv && (vg = vg_of_pv(ctx->host, device->label.pv_uuid))) {
+		rpc_error_set(e, RPC_REFUSED, -EBUSY, field, "%s is a PV of VG %s", path, vg);
+		return NULL;
+	}
+	return device;
+}
+
+static int rescan_and_show(struct handler_ctx *ctx, const char *name, struct json_object **ret, struct rpc_error *e)
+{
+	struct vg_error err = { 0 };
+	struct host_device *mirror;
+	int r = host_rescan(ctx->host, &err);
+
+	if (r < 0)
+		return refuse(e, &err, r);
+	*ret = json_object_new_object();
+	mirror = name ? host_find_mirror(ctx->host, name) : NULL;
+	if (mirror)
+		json_object_object_add(*ret, "mirror", host_mirror_json(ctx->host, mirror));
+	return 0;
+}
+
+static int mirror_create(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			 struct rpc_error *e)
+{
+	const char *name, **leg_paths = NULL, **spare_paths = NULL;
+	size_t n_legs = 0, n_spares = 0;
+	bool bitmap = false, assume_clean = false;
+	_cleanup_free_ struct blockdev **legs = NULL, **spares = NULL;
+	struct md_mirror_create_params p = { 0 };
+	struct md_mirror_options opts = { 0 };
+	struct md_mirror_created created;
+	struct vg_error err = { 0 };
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("name", "legs", "spares", "bitmap", "assume_clean"), e)) < 0 ||
+	    (r = rpc_param_string(params, "name", true, &name, e)) < 0)
+		return r;
+	if (strlen(name) > 31 || strpbrk(name, "/: \t"))
+		return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "name", "mirror name \"%s\": up to 31 characters, no '/', ':' or spaces", name);
+	if ((r = rpc_param_bool(params, "bitmap", &bitmap, e)) < 0 && r != -ENOENT)
+		return r;
+	if ((r = rpc_param_bool(params, "assume_clean", &assume_clean, e)) < 0 && r != -ENOENT)
+		return r;
+	if (host_find_mirror(ctx->host, name) || host_find_vg(ctx->host, name))
+		return rpc_error_set(e, RPC_REFUSED, -EEXIST, "name", "the name %s is taken", name);
+	if ((r = rpc_param_strings(params, "legs", true, &leg_paths, &n_legs, e)) < 0)
+		return r;
+	r = rpc_param_strings(params, "spares", false, &spare_paths, &n_spares, e);
+	if (r < 0 && r != -ENOENT) {
+		free(leg_paths);
+		return r;
+	}
+	legs = calloc(n_legs + 1, sizeof(*legs));
+	spares = calloc(n_spares + 1, sizeof(*spares));
+	r = legs && spares ? 0 : rpc_error_set(e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < n_legs && r == 0; i++) {
+		struct host_device *d = free_device_param(ctx, leg_paths[i], "legs", e);
+		r = d ? 0 : e->errno_code;
+		if (d)
+			legs[i] = d->dev;
+	}
+	for (size_t i = 0; i < n_spares && r == 0; i++) {
+		struct host_device *d = free_device_param(ctx, spare_paths[i], "spares", e);
+		r = d ? 0 : e->errno_code;
+		if (d)
+			spares[i] = d->dev;
+	}
+	free(leg_paths);
+	free(spare_paths);
+	if (r < 0)
+		return r;
+	if (ctx->dry_run) {
+		*ret = json_object_new_object();
+		json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
+		json_object_object_add(*ret, "plan", json_object_new_string("write md 1.0 superblocks on the legs"));
+		return 0;
+	}
+	p = (struct md_mirror_create_params){
+		.name = name, .homehost = ctx->host->hostname, .legs = legs, .n_legs = n_legs,
+		.spares = spares, .n_spares = n_spares, .bitmap = bitmap,
+	};
+	opts.assume_clean = assume_clean;
+	r = md_mirror_create(&p, &opts, &created, &err);
+	if (r < 0)
+		return refuse(e, &err, r);
+	if (!assume_clean) {
+		/* without the md driver the legs are brought in sync here, as md would on first start */
+		struct md_mirror_view *view = NULL;
+
+		r = md_mirror_view_read(legs, n_legs, created.uuid, &view, &err);
+		if (r == 0)
+			r = md_mirror_resync(view, &opts, &err);
+		md_mirror_view_free(view);
+		if (r < 0)
+			return refuse(e, &err, r);
+	}
+	return rescan_and_show(ctx, name, ret, e);
+}
+
+static int mirror_list(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		       struct rpc_error *e)
+{
+	struct json_object *obj = json_object_new_object(), *mirrors = json_object_new_array();
+
+	for (size_t i = 0; i < ctx->host->n_devices; i++)
+		if (ctx->host->devices[i]->is_mirror)
+			json_object_array_add(mirrors, host_mirror_json(ctx->host, ctx->host->devices[i]));
+	json_object_object_add(obj, "mirrors", mirrors);
+	*ret = obj;
+	return 0;
+}
+
+static int mirror_show(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		       struct rpc_error *e)
+{
+	struct host_device *mirror = mirror_param(ctx, params, e);
+
+	if (!mirror)
+		return e->errno_code;
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "mirror", host_mirror_json(ctx->host, mirror));
+	return 0;
+}
+
+/* The leg of @mirror on device @path. */
+static ssize_t leg_param(struct handler_ctx *ctx, struct host_device *mirror, const char *path, const char *field,
+			 struct rpc_error *e)
+{
+	struct host_device *device = device_param(ctx, path, field, e);
+	ssize_t leg;
+
+	if (!device)
+		return -1;
+	leg = md_mirror_view_find(mirror->view, device->dev);
+	if (leg < 0)
+		rpc_error_set(e, RPC_REFUSED, -ENOENT, field, "%s is not a leg of mirror %s", path, mirror->path);
+	return leg;
+}
+
+
+/*
+ * Stop the mirror's device (its last flush bumps the legs' events) and read
+ * the legs' superblocks again, so a plan starts from what is on them now.
+ */
+static int quiesce_mirror(struct host_device *mirror, struct rpc_error *e)
+{
+	_cleanup_free_ struct blockdev **legs = calloc(mirror->view->n_legs + 1, sizeof(*legs));
+	struct md_mirror_view *view = NULL;
+	struct vg_error err = { 0 };
+	size_t n = 0;
+	int r;
+
+	if (!legs)
+		return rpc_error_set(e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
+	if (mirror->dev) {
+		r = blockdev_flush(mirror->dev, &err);
+		blockdev_close(mirror->dev);
+		mirror->dev = NULL;
+		if (r < 0)
+			return refuse(e, &err, r);
+	}
+	for (size_t l = 0; l < mirror->view->n_legs; l++)
+		if (mirror->view->legs[l].dev)
+			legs[n++] = mirror->view->legs[l].dev;
+	r = md_mirror_view_read(legs, n, mirror->view->uuid, &view, &err);
+	if (r < 0)
+		return refuse(e, &err, r);
+	md_mirror_view_free(mirror->view);
+	mirror->view = view;
+	return 0;
+}
+
+enum leg_op { LEG_FAIL, LEG_REMOVE, LEG_ADD, LEG_REPLACE };
+
+static int mirror_leg_op(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			 struct rpc_error *e, enum leg_op op)
+{
+	struct host_device *mirror, *fresh = NULL;
+	const char *path = NULL, *new_path = NULL;
+	struct md_mirror_options opts = { .zero_bytes = 1 << 20 };
+	struct vg_error err = { 0 };
+	bool spare = false, force = false;
+	char name[64];
+	ssize_t leg = -1;
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("name", "device", "old", "new", "spare", "force"), e)) < 0)
+		return r;
+	if ((r = settle_all(ctx, e)) < 0)
+		return r;
+	mirror = mirror_param(ctx, params, e);
+	if (!mirror)
+		return e->errno_code;
+	snprintf(name, sizeof(name), "%s", mirror->path);
+	if ((r = rpc_param_bool(params, "spare", &spare, e)) < 0 && r != -ENOENT)
+		return r;
+	if ((r = rpc_param_bool(params, "force", &force, e)) < 0 && r != -ENOENT)
+		return r;
+	opts.force = force;
+	if (op == LEG_REPLACE) {
+		if ((r = rpc_param_string(params, "old", true, &path, e)) < 0 ||
+		    (r = rpc_param_string(params, "new", true, &new_path, e)) < 0)
+			return r;
+	} else if ((r = rpc_param_string(params, "device", true, op == LEG_ADD ? &new_path : &path, e)) < 0) {
+		return r;
+	}
+	if (path && (leg = leg_param(ctx, mirror, path, op == LEG_REPLACE ? "old" : "device", e)) < 0)
+		return e->errno_code;
+	if (new_path && !(fresh = free_device_param(ctx, new_path, op == LEG_ADD ? "device" : "new", e)))
+		return e->errno_code;
+	if (ctx->dry_run) {
+		*ret = json_object_new_object();
+		json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
+		json_object_object_add(*ret, "mirror", host_mirror_json(ctx->host, mirror));
+		return 0;
+	}
+	/* the mirror device must not write while legs change under it */
+	r = quiesce_mirror(mirror, e);
+	if (r < 0)
+		return r;
+	switch (op) {
+	case LEG_FAIL:
+		r = md_mirror_fail(mirror->view, (size_t)leg, &opts, &err);
+		break;
+	case LEG_REMOVE:
+		r = md_mirror_remove(mirror->view, (size_t)leg, &opts, &err);
+		break;
+	case LEG_ADD:
+		r = md_mirror_add(mirror->view, fresh->dev, spare ? MD_ADD_SPARE : MD_ADD_AUTO, &opts, NULL, &err);
+		break;
+	case LEG_REPLACE:
+		r = md_mirror_replace(mirror->view, (size_t)leg, fresh->dev, &opts, &err);
+		break;
+	}
+	if (r < 0) {
+		struct rpc_error ignored;
+		struct json_object *unused = NULL;
+
+		refuse(e, &err, r);
+		rescan_and_show(ctx, NULL, &unused, &ignored);
+		json_object_put(unused);
+		return r;
+	}
+	struct json_object *fields = json_object_new_object();
+	json_object_object_add(fields, "mirror", json_object_new_string(name));
+	server_publish_event(ctx->server, op == LEG_FAIL ? "mirror.degraded" : op == LEG_REMOVE ? "mirror.leg_removed"
+					  : "mirror.recovered", fields);
+	return rescan_and_show(ctx, name, ret, e);
+}
+
+static int mirror_fail_leg(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret, struct rpc_error *e)
+{
+	return mirror_leg_op(ctx, params, ret, e, LEG_FAIL);
+}
+
+static int mirror_remove_leg(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret, struct rpc_error *e)
+{
+	return mirror_leg_op(ctx, params, ret, e, LEG_REMOVE);
+}
+
+static int mirror_add_leg(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret, struct rpc_error *e)
+{
+	return mirror_leg_op(ctx, params, ret, e, LEG_ADD);
+}
+
+static int mirror_replace_leg(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret, struct rpc_error *e)
+{
+	return mirror_leg_op(ctx, params, ret, e, LEG_REPLACE);
+}
+
+/*
+ * Dissolve: the mirror's legs become plain devices. The first fresh leg
+ * keeps the data, so a PV on the mirror is now that leg; the others have
+ * their start zeroed so no duplicate PV appears.
+ */
+static int mirror_dissolve(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			   struct rpc_error *e)
+{
+	struct host_device *mirror;
+	struct md_mirror_options opts = { .zero_bytes = 1 << 20 };
+	struct vg_error err = { 0 };
+	struct json_object *devices;
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("name"), e)) < 0 || (r = settle_all(ctx, e)) < 0)
+		return r;
+	mirror = mirror_param(ctx, params, e);
+	if (!mirror)
+		return e->errno_code;
+	devices = json_object_new_array();
+	for (size_t l = 0; l < mirror->view->n_legs; l++)
+		for (size_t i = 0; i < ctx->host->n_devices; i++)
+			if (mirror->view->legs[l].dev && ctx->host->devices[i]->dev == mirror->view->legs[l].dev)
+				json_object_array_add(devices, json_object_new_string(ctx->host->devices[i]->path));
+	if (ctx->dry_run) {
+		*ret = json_object_new_object();
+		json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
+		json_object_object_add(*ret, "devices", devices);
+		return 0;
+	}
+	r = quiesce_mirror(mirror, e);
+	if (r < 0) {
+		json_object_put(devices);
+		return r;
+	}
+	r = md_mirror_dissolve(mirror->view, -1, &opts, &err);
+	if (r < 0) {
+		json_object_put(devices);
+		refuse(e, &err, r);
+		struct rpc_error ignored;
+		struct json_object *unused = NULL;
+		rescan_and_show(ctx, NULL, &unused, &ignored);
+		json_object_put(unused);
+		return r;
+	}
+	r = rescan_and_show(ctx, NULL, ret, e);
+	if (r < 0) {
+		json_object_put(devices);
+		return r;
+	}
+	json_object_object_add(*ret, "devices", devices);
+	return 0;
+}
+
 /* ---- events ---- */
 
 static int events_subscribe(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
@@ -1119,6 +1494,14 @@ static int events_subscribe(struct handler_ctx *ctx, struct json_object *params,
 static const struct handler_entry handlers[] = {
 	{ "host.status", false, host_status },
 	{ "disk.list", false, disk_list },
+	{ "mirror.create", true, mirror_create },
+	{ "mirror.list", false, mirror_list },
+	{ "mirror.show", false, mirror_show },
+	{ "mirror.add_leg", true, mirror_add_leg },
+	{ "mirror.replace_leg", true, mirror_replace_leg },
+	{ "mirror.fail_leg", true, mirror_fail_leg },
+	{ "mirror.remove_leg", true, mirror_remove_leg },
+	{ "mirror.dissolve", true, mirror_dissolve },
 	{ "pv.create", true, pv_create_method },
 	{ "pv.list", false, pv_list },
 	{ "pv.remove", true, pv_remove },

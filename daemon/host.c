@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "host.h"
+#include "md-mirror.h"
 #include "md-super.h"
 #include "vg-ops.h"
 
@@ -42,8 +43,6 @@ static bool filter_accepts(const struct daemon_config *config, const char *path)
 static int add_device(struct host *host, const char *path, struct vg_error *err)
 {
 	struct host_device *device, **grown;
-	struct md_super sb;
-	struct vg_error probe_err = { 0 };
 	int r;
 
 	device = calloc(1, sizeof(*device));
@@ -57,10 +56,6 @@ static int add_device(struct host *host, const char *path, struct vg_error *err)
 		free(device);
 		return r;
 	}
-	/* leg detection first: an md 1.0 leg also shows the PV label of the data on it */
-	device->is_md_leg = md_super_probe(device->dev, &sb, &probe_err) == 0;
-	if (!device->is_md_leg)
-		device->is_pv = pv_label_read(device->dev, &device->label, &probe_err) == 0;
 	grown = realloc(host->devices, (host->n_devices + 1) * sizeof(*grown));
 	if (!grown) {
 		blockdev_close(device->dev);
@@ -73,17 +68,117 @@ static int add_device(struct host *host, const char *path, struct vg_error *err)
 	return 0;
 }
 
+static void free_device(struct host_device *device)
+{
+	blockdev_close(device->dev);
+	md_mirror_view_free(device->view);
+	free(device->path);
+	free(device->mirror_name);
+	free(device);
+}
+
 static void free_devices(struct host *host)
 {
-	for (size_t i = 0; i < host->n_devices; i++) {
-		blockdev_close(host->devices[i]->dev);
-		free(host->devices[i]->path);
-		free(host->devices[i]->mirror_name);
-		free(host->devices[i]);
-	}
+	for (size_t i = 0; i < host->n_devices; i++)
+		free_device(host->devices[i]);
 	free(host->devices);
 	host->devices = NULL;
 	host->n_devices = 0;
+}
+
+/* Mirrors are rebuilt from their legs on every rescan. */
+static void drop_mirrors(struct host *host)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < host->n_devices; i++) {
+		if (host->devices[i]->is_mirror) {
+			free_device(host->devices[i]);
+			continue;
+		}
+		host->devices[kept++] = host->devices[i];
+	}
+	host->n_devices = kept;
+}
+
+/* What a device carries: leg detection first, as an md 1.0 leg also shows the PV label of its data. */
+static void probe_device(struct host_device *device)
+{
+	struct md_super sb;
+	struct vg_error probe_err = { 0 };
+
+	free(device->mirror_name);
+	device->mirror_name = NULL;
+	device->is_pv = false;
+	device->is_md_leg = !device->is_mirror && md_super_probe(device->dev, &sb, &probe_err) == 0;
+	if (device->is_md_leg) {
+		const char *colon = strchr(sb.set_name, ':');
+
+		device->mirror_name = strdup(colon ? colon + 1 : sb.set_name);
+		return;
+	}
+	device->is_pv = pv_label_read(device->dev, &device->label, &probe_err) == 0;
+}
+
+/* One mirror device per array whose legs are among the devices. */
+static int assemble_mirrors(struct host *host, struct vg_error *err)
+{
+	size_t n_physical = host->n_devices;
+
+	for (size_t i = 0; i < n_physical; i++) {
+		struct host_device *leg = host->devices[i], *mirror, **grown;
+		_cleanup_free_ struct blockdev **legs = NULL;
+		struct md_mirror_view *view = NULL;
+		struct vg_error view_err = { 0 };
+		struct md_super sb;
+		size_t n_legs = 0;
+		int r;
+
+		if (!leg->is_md_leg || host_find_mirror(host, leg->mirror_name))
+			continue;
+		if (md_super_probe(leg->dev, &sb, &view_err) < 0)
+			continue;
+		legs = calloc(n_physical, sizeof(*legs));
+		if (!legs)
+			return vg_error_set(err, -ENOMEM, "out of memory");
+		for (size_t k = 0; k < n_physical; k++)
+			if (host->devices[k]->is_md_leg && streq(host->devices[k]->mirror_name, leg->mirror_name))
+				legs[n_legs++] = host->devices[k]->dev;
+		r = md_mirror_view_read(legs, n_legs, sb.set_uuid, &view, &view_err);
+		if (r < 0)
+			continue; /* reported by mirror.list through the legs; nothing to serve */
+		mirror = calloc(1, sizeof(*mirror));
+		if (!mirror || !(mirror->path = strdup(leg->mirror_name))) {
+			free(mirror);
+			md_mirror_view_free(view);
+			return vg_error_set(err, -ENOMEM, "out of memory");
+		}
+		mirror->is_mirror = true;
+		mirror->view = view;
+		r = md_mirror_dev_open(view, 0, &mirror->dev, &view_err);
+		if (r < 0) {
+			/* no fresh leg to read from: the mirror exists but cannot serve data */
+			mirror->dev = NULL;
+		}
+		grown = realloc(host->devices, (host->n_devices + 1) * sizeof(*grown));
+		if (!grown) {
+			free_device(mirror);
+			return vg_error_set(err, -ENOMEM, "out of memory");
+		}
+		host->devices = grown;
+		host->devices[host->n_devices++] = mirror;
+		if (mirror->dev)
+			probe_device(mirror);
+	}
+	return 0;
+}
+
+struct host_device *host_find_mirror(struct host *host, const char *name)
+{
+	for (size_t i = 0; i < host->n_devices; i++)
+		if (host->devices[i]->is_mirror && streq(host->devices[i]->path, name))
+			return host->devices[i];
+	return NULL;
 }
 
 static int discover_devices(struct host *host, struct vg_error *err)
@@ -182,7 +277,7 @@ static int scan_vgs(struct host *host, struct vg_error *err)
 	if (!devs)
 		return vg_error_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < host->n_devices; i++)
-		if (!host->devices[i]->is_md_leg)
+		if (!host->devices[i]->is_md_leg && host->devices[i]->dev)
 			devs[n++] = host->devices[i]->dev;
 	r = vg_scan(devs, n, &scan, err);
 	if (r < 0)
@@ -199,14 +294,6 @@ static int scan_vgs(struct host *host, struct vg_error *err)
 			return vg_error_set(err, r, "out of memory");
 		}
 	}
-	/* refresh the labels the devices carry now (in-use flags, new PVs) */
-	for (size_t i = 0; i < host->n_devices; i++) {
-		struct host_device *device = host->devices[i];
-		struct vg_error label_err = { 0 };
-
-		if (!device->is_md_leg)
-			device->is_pv = pv_label_read(device->dev, &device->label, &label_err) == 0;
-	}
 	return 0;
 }
 
@@ -215,7 +302,13 @@ int host_rescan(struct host *host, struct vg_error *err)
 	int r;
 
 	free_vgs(host);
+	drop_mirrors(host);
 	r = discover_devices(host, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < host->n_devices; i++)
+		probe_device(host->devices[i]);
+	r = assemble_mirrors(host, err);
 	if (r < 0)
 		return r;
 	return scan_vgs(host, err);
@@ -268,8 +361,8 @@ struct host_device *host_find_device(struct host *host, const char *path)
 	for (size_t i = 0; i < host->n_devices; i++) {
 		if (streq(host->devices[i]->path, path))
 			return host->devices[i];
-		if (can_stat && stat(host->devices[i]->path, &have) == 0 && want.st_dev == have.st_dev &&
-		    want.st_ino == have.st_ino)
+		if (can_stat && !host->devices[i]->is_mirror && stat(host->devices[i]->path, &have) == 0 &&
+		    want.st_dev == have.st_dev && want.st_ino == have.st_ino)
 			return host->devices[i];
 	}
 	return NULL;
@@ -437,5 +530,42 @@ struct json_object *host_pv_json(const struct host *host, const struct host_devi
 	json_object_object_add(obj, "vg", vg_name ? json_object_new_string(vg_name) : NULL);
 	json_object_object_add(obj, "size_bytes", json_object_new_uint64(device->dev->size_bytes));
 	json_object_object_add(obj, "pe_start_bytes", json_object_new_uint64(pv_data_start_bytes(&device->label)));
+	return obj;
+}
+
+struct json_object *host_mirror_json(const struct host *host, const struct host_device *mirror)
+{
+	const struct md_mirror_view *view = mirror->view;
+	struct json_object *obj = json_object_new_object(), *legs = json_object_new_array();
+	char uuid[36];
+	bool recovering = false;
+
+	md_uuid_format(view->uuid, uuid);
+	for (size_t l = 0; l < view->n_legs; l++) {
+		const struct md_mirror_leg *leg = &view->legs[l];
+		struct json_object *jl = json_object_new_object();
+		const char *device = NULL;
+
+		for (size_t i = 0; i < host->n_devices && leg->dev; i++)
+			if (host->devices[i]->dev == leg->dev)
+				device = host->devices[i]->path;
+		recovering |= leg->state == MD_LEG_RECOVERING || leg->state == MD_LEG_REPLACEMENT;
+		json_object_object_add(jl, "device", device ? json_object_new_string(device) : NULL);
+		json_object_object_add(jl, "role", leg->role < MD_ROLE_MAX ? json_object_new_int(leg->role)
+									 : json_object_new_string(leg->role == MD_ROLE_SPARE ? "spare" : "faulty"));
+		json_object_object_add(jl, "state", json_object_new_string(leg->present ? md_leg_state_name(leg->state) : "missing"));
+		json_object_object_add(jl, "fresh", json_object_new_boolean(leg->fresh));
+		json_object_object_add(jl, "events", json_object_new_uint64(leg->events));
+		json_object_array_add(legs, jl);
+	}
+	json_object_object_add(obj, "name", json_object_new_string(mirror->path));
+	json_object_object_add(obj, "uuid", json_object_new_string(uuid));
+	json_object_object_add(obj, "size_bytes", json_object_new_uint64(view->size_sectors * 512));
+	json_object_object_add(obj, "state", json_object_new_string(view->degraded ? "degraded" : recovering ? "recovering" : "clean"));
+	json_object_object_add(obj, "degraded_slots", json_object_new_uint64(view->degraded));
+	json_object_object_add(obj, "events", json_object_new_uint64(view->events));
+	json_object_object_add(obj, "bitmap", json_object_new_boolean(view->has_bitmap));
+	json_object_object_add(obj, "in_sync", json_object_new_boolean(view->clean));
+	json_object_object_add(obj, "legs", legs);
 	return obj;
 }

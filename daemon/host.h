@@ -16,13 +16,22 @@
 #include "daemon-config.h"
 #include "vg-store.h"
 
+struct md_mirror_view;
+
+/*
+ * A device as the LVM layer sees it: a disk, partition or image file, or a
+ * mirror (named like "md0"), whose blockdev is then the userspace mirror
+ * over its legs (the `none` backend) — so a mirror is a PV like any device.
+ */
 struct host_device {
-	char *path;
+	char *path;        /* a path, or the mirror's name */
 	struct blockdev *dev;
 	bool is_pv;
 	struct pv_label label;
 	bool is_md_leg;
 	char *mirror_name; /* the mirror this leg belongs to */
+	bool is_mirror;
+	struct md_mirror_view *view; /* mirrors: the legs' superblocks */
 };
 
 struct host_vg {
@@ -64,7 +73,11 @@ int host_vg_commit_staged(struct host *host, struct host_vg *hvg, struct vg_erro
 void host_text_header(const struct host *host, const char *command, struct vg_text_header *ret_header,
 		      char *description, size_t description_len);
 
+/* A mirror by name, or NULL. */
+struct host_device *host_find_mirror(struct host *host, const char *name);
+
 /* JSON views for replies. */
+struct json_object *host_mirror_json(const struct host *host, const struct host_device *mirror);
 struct json_object *host_vg_json(const struct host *host, const struct host_vg *hvg, bool with_members);
 struct json_object *host_lv_json(const struct host *host, const struct vg *vg, const struct vg_lv *lv);
 struct json_object *host_pv_json(const struct host *host, const struct host_device *device);

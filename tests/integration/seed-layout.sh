@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The seed layout of DESIGN.md through vgtoold (none backend, image files):
+# md0, md1, md2 mirrored from six partitions of two disks; vg_raid on the
+# mirrors and vg_bulk on two plain disks; LVs; md2 moved from vg_raid to
+# vg_bulk; lv_rushes grown; a failed leg replaced; and the alternative: md2
+# dissolved and both its legs added to vg_bulk, which grows by twice md2's
+# size. mdadm --examine and stock lvm2 (one leg of each mirror exposed)
+# confirm every step.
+. "$top_srcdir/tests/integration/lib.sh"
+require_cmd python3 mdadm
+
+D="$WORK/d"
+mkdir -p "$D/img"
+for p in sda5 sda6 sda7 sdc5 sdc6 sdc7 sde5; do make_image "$D/img/$p.img" 128M; done
+for p in sdb sdd; do make_image "$D/img/$p.img" 256M; done
+start_daemon "$D"
+img() { echo "\"$D/img/$1.img\""; }
+
+check_legs() { # MIRROR-LEG... : mdadm agrees the legs are clean, complete members
+	local leg out
+	for leg in "$@"; do
+		out=$(mdadm --examine "$D/img/$leg.img") || fail "mdadm --examine $leg"
+		grep -q 'Checksum : .* - correct' <<<"$out" || fail "$leg: checksum not correct"
+		grep -q 'Version : 1.0' <<<"$out" || fail "$leg: not md 1.0"
+		grep -q 'Array State : AA ' <<<"$out" || { echo "$out"; fail "$leg: array state is not AA"; }
+	done
+}
+
+# stock lvm2 sees exactly one leg of each mirror and the plain disks
+check_stock() {
+	[ "$(id -u)" = 0 ] && command -v lvm >/dev/null || return 0
+	release_loops
+	local loops=() dev
+	for dev in "$@"; do loops+=("$(take_loop "$D/img/$dev.img")"); done
+	use_stock_lvm "${loops[@]}"
+	agree_with_stock "${loops[@]}"
+	release_loops
+}
+
+for m in 5:md0 6:md1 7:md2; do
+	rpc mirror.create '{"name":"'${m#*:}'","legs":['$(img sda${m%%:*})','$(img sdc${m%%:*})'],"assume_clean":true}' >/dev/null
+done
+[ "$(json_get "$(rpc mirror.list)" 'len(j["mirrors"])')" = 3 ] || fail "three mirrors expected"
+check_legs sda5 sdc5 sda6 sdc6 sda7 sdc7
+
+rpc vg.create '{"name":"vg_raid","pvs":["md0","md1","md2"]}' >/dev/null
+rpc vg.create '{"name":"vg_bulk","pvs":['$(img sdb)','$(img sdd)']}' >/dev/null
+rpc lv.create '{"vg":"vg_raid","name":"lv_files","size":"60M","pvs":["md0"]}' >/dev/null
+rpc lv.create '{"vg":"vg_raid","name":"lv_vm_1","size":"40M","pvs":["md1"]}' >/dev/null
+rpc lv.create '{"vg":"vg_bulk","name":"lv_rushes","size":"300M"}' >/dev/null
+check_stock sda5 sdc6 sda7 sdb sdd
+
+# md2 goes to vg_bulk; lv_rushes grows onto it
+bulk_before=$(json_get "$(rpc vg.show '{"name":"vg_bulk"}')" 'j["vg"]["size_bytes"]')
+rpc vg.move_pv '{"pv":"md2","from":"vg_raid","to":"vg_bulk"}' >/dev/null
+rpc lv.resize '{"vg":"vg_bulk","name":"lv_rushes","size":"+150M"}' >/dev/null
+bulk_after=$(json_get "$(rpc vg.show '{"name":"vg_bulk"}')" 'j["vg"]["size_bytes"]')
+[ "$bulk_after" -gt "$bulk_before" ] || fail "vg_bulk did not grow by md2"
+assert_eq 113 "$(json_get "$(rpc lv.show '{"vg":"vg_bulk","name":"lv_rushes"}')" 'j["lv"]["extents"]')" "lv_rushes extents"
+check_legs sda7 sdc7
+check_stock sdc5 sda6 sdc7 sdb sdd
+
+# a leg fails and is replaced: the mirror is degraded, then recovers
+rpc mirror.fail_leg '{"name":"md0","device":'$(img sdc5)'}' >/dev/null
+assert_eq degraded "$(json_get "$(rpc mirror.show '{"name":"md0"}')" 'j["mirror"]["state"]')" "md0 after a failed leg"
+rpc mirror.replace_leg '{"name":"md0","old":'$(img sdc5)',"new":'$(img sde5)'}' >/dev/null ||
+	rpc mirror.add_leg '{"name":"md0","device":'$(img sde5)'}' >/dev/null
+rpc mirror.remove_leg '{"name":"md0","device":'$(img sdc5)'}' >/dev/null 2>&1 || true
+assert_eq clean "$(json_get "$(rpc mirror.show '{"name":"md0"}')" 'j["mirror"]["state"]')" "md0 after the replacement"
+size=$(json_get "$(rpc mirror.show '{"name":"md0"}')" 'j["mirror"]["size_bytes"]')
+cmp -n "$size" "$D/img/sda5.img" "$D/img/sde5.img" || fail "the new leg does not hold the mirror's data"
+check_legs sda5 sde5
+
+# the alternative: instead of lending md2 to vg_bulk, dissolve it and give
+# vg_bulk both legs. First take md2 back out (lv_rushes shrinks off it).
+rpc lv.resize '{"vg":"vg_bulk","name":"lv_rushes","size":"-150M","force":true}' >/dev/null
+rpc vg.reduce '{"name":"vg_bulk","pvs":["md2"]}' >/dev/null
+bulk_before=$(json_get "$(rpc vg.show '{"name":"vg_bulk"}')" 'j["vg"]["size_bytes"]')
+md2_size=$(json_get "$(rpc mirror.show '{"name":"md2"}')" 'j["mirror"]["size_bytes"]')
+rpc mirror.dissolve '{"name":"md2"}' >/dev/null
+! mdadm --examine "$D/img/sda7.img" >/dev/null 2>&1 || fail "sda7 still carries an md superblock"
+! mdadm --examine "$D/img/sdc7.img" >/dev/null 2>&1 || fail "sdc7 still carries an md superblock"
+rpc vg.extend '{"name":"vg_bulk","pvs":['$(img sda7)','$(img sdc7)']}' >/dev/null
+bulk_after=$(json_get "$(rpc vg.show '{"name":"vg_bulk"}')" 'j["vg"]["size_bytes"]')
+grown=$((bulk_after - bulk_before))
+[ "$grown" -ge $((2 * md2_size - 2 * 4 * 1048576 - 2 * 1048576)) ] ||
+	fail "vg_bulk grew by $grown bytes, not about twice md2's $md2_size"
+rpc lv.resize '{"vg":"vg_bulk","name":"lv_rushes","size":"+200M"}' >/dev/null
+check_stock sda5 sdc6 sda7 sdc7 sdb sdd
+
+# and everything is found again after a restart
+before=$(rpc lv.list)
+stop_daemon
+start_daemon "$D"
+assert_eq "$before" "$(rpc lv.list)" "LVs after a restart"
+echo "the seed layout works end to end"

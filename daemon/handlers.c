@@ -11,6 +11,7 @@
 
 #include "handlers.h"
 #include "host.h"
+#include "inventory.h"
 #include "md-mirror.h"
 #include "vg-ops.h"
 
@@ -90,17 +91,28 @@ static int disk_list(struct handler_ctx *ctx, struct json_object *params, struct
 		     struct rpc_error *e)
 {
 	struct json_object *obj = json_object_new_object(), *disks = json_object_new_array();
+	const struct inventory *inv = ctx->host->inventory;
 
-	for (size_t i = 0; i < ctx->host->n_devices; i++) {
-		const struct host_device *d = ctx->host->devices[i];
+	for (size_t i = 0; inv && i < inv->n_devices; i++) {
+		const struct inventory_device *d = &inv->devices[i];
+		const struct host_device *hd = host_find_device(ctx->host, d->path);
 		struct json_object *jd = json_object_new_object();
-		const char *vg = d->is_pv ? vg_of_pv(ctx->host, d->label.pv_uuid) : NULL;
+		const char *class = inventory_class_name(d->class), *vg = NULL;
 
+		/* what we opened is reported as it is now, not as it was at the scan */
+		if (hd) {
+			class = hd->is_md_leg ? "md_leg" : hd->is_pv ? "pv" : class;
+			vg = hd->is_pv ? vg_of_pv(ctx->host, hd->label.pv_uuid) : NULL;
+		}
 		json_object_object_add(jd, "path", json_object_new_string(d->path));
-		json_object_object_add(jd, "size_bytes", json_object_new_uint64(d->dev->size_bytes));
-		json_object_object_add(jd, "kind", json_object_new_string(d->dev->is_block_device ? "disk" : "file"));
-		json_object_object_add(jd, "class", json_object_new_string(d->is_md_leg ? "md_leg" : d->is_pv ? "pv" : "free"));
+		json_object_object_add(jd, "size_bytes", json_object_new_uint64(d->size_bytes));
+		json_object_object_add(jd, "kind", json_object_new_string(inventory_kind_name(d->kind)));
+		json_object_object_add(jd, "class", json_object_new_string(class));
+		json_object_object_add(jd, "mirror", hd && hd->mirror_name ? json_object_new_string(hd->mirror_name) : NULL);
 		json_object_object_add(jd, "vg", vg ? json_object_new_string(vg) : NULL);
+		json_object_object_add(jd, "fs_type", d->fs_type ? json_object_new_string(d->fs_type) : NULL);
+		json_object_object_add(jd, "reason", d->reason ? json_object_new_string(d->reason) : NULL);
+		json_object_object_add(jd, "managed", json_object_new_boolean(hd != NULL));
 		json_object_array_add(disks, jd);
 	}
 	json_object_object_add(obj, "disks", disks);

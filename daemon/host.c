@@ -1,44 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The host's devices, mirrors and VGs (see host.h). */
 #include <dirent.h>
-#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "device-filter.h"
 #include "host.h"
+#include "inventory.h"
 #include "md-mirror.h"
 #include "md-super.h"
 #include "vg-ops.h"
 
 /* ---- which devices the configuration allows ---- */
-
-/* lvm.conf filter semantics: "a|re|" accepts, "r|re|" rejects, first match wins, no match rejects. */
-static bool filter_accepts(const struct daemon_config *config, const char *path)
-{
-	for (size_t i = 0; i < config->n_filter; i++) {
-		const char *entry = config->filter[i];
-		size_t len = strlen(entry);
-		char pattern[1024];
-		regex_t re;
-		bool match;
-
-		if (len < 3 || (entry[0] != 'a' && entry[0] != 'r') || entry[len - 1] != entry[1] ||
-		    len - 3 >= sizeof(pattern))
-			continue;
-		memcpy(pattern, entry + 2, len - 3);
-		pattern[len - 3] = '\0';
-		if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
-			continue;
-		match = regexec(&re, path, 0, NULL, 0) == 0;
-		regfree(&re);
-		if (match)
-			return entry[0] == 'a';
-	}
-	return false;
-}
 
 static int add_device(struct host *host, const char *path, struct vg_error *err)
 {
@@ -181,43 +157,46 @@ struct host_device *host_find_mirror(struct host *host, const char *name)
 	return NULL;
 }
 
+/*
+ * Take the inventory (every device the filter accepts, block devices when
+ * "/dev" is a scan directory, image files in the others) and open those not
+ * in use elsewhere: mounted, held, or open exclusively by someone else are
+ * listed by disk.list but never touched.
+ */
 static int discover_devices(struct host *host, struct vg_error *err)
 {
+	_cleanup_free_ const char **dirs = calloc(host->config->n_scan_dirs + 1, sizeof(*dirs));
+	struct inventory_config inv = { .filter = host->filter };
+	struct inventory *inventory = NULL;
+	int r;
+
+	if (!dirs)
+		return vg_error_set(err, -ENOMEM, "out of memory");
 	for (size_t d = 0; d < host->config->n_scan_dirs; d++) {
-		const char *dir_path = host->config->scan_dirs[d];
-		struct dirent **names = NULL;
-		int n = scandir(dir_path, &names, NULL, alphasort);
+		if (streq(host->config->scan_dirs[d], "/dev"))
+			inv.block_devices = true;
+		else
+			dirs[inv.n_scan_dirs++] = host->config->scan_dirs[d];
+	}
+	inv.scan_dirs = dirs;
+	r = inventory_scan(&inv, &inventory, err);
+	if (r < 0)
+		return r;
+	inventory_free(host->inventory);
+	host->inventory = inventory;
+	for (size_t i = 0; i < inventory->n_devices; i++) {
+		const struct inventory_device *d = &inventory->devices[i];
+		struct vg_error open_err = { 0 };
 
-		if (n < 0)
-			return vg_error_set(err, -errno, "cannot read the scan directory %s: %m", dir_path);
-		for (int i = 0; i < n; i++) {
-			char path[4096];
-			struct stat st;
-			int r = 0;
-
-			snprintf(path, sizeof(path), "%s/%s", dir_path, names[i]->d_name);
-			if (names[i]->d_name[0] != '.' && stat(path, &st) == 0 &&
-			    (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) && filter_accepts(host->config, path) &&
-			    !host_find_device(host, path)) {
-				struct vg_error open_err = { 0 };
-
-				r = add_device(host, path, &open_err);
-				/* a device in use elsewhere is left alone, not an error */
-				if (r == -ENOMEM) {
-					*err = open_err;
-				} else {
-					r = 0;
-				}
-			}
-			free(names[i]);
-			if (r < 0) {
-				for (int k = i + 1; k < n; k++)
-					free(names[k]);
-				free(names);
-				return r;
-			}
+		if (host_find_device(host, d->path))
+			continue;
+		if (d->class == INVENTORY_CLASS_IN_USE)
+			continue;
+		r = add_device(host, d->path, &open_err);
+		if (r == -ENOMEM) {
+			*err = open_err;
+			return r;
 		}
-		free(names);
 	}
 	return 0;
 }
@@ -323,6 +302,10 @@ int host_open(const struct daemon_config *config, struct host **ret_host, struct
 	if (!host)
 		return vg_error_set(err, -ENOMEM, "out of memory");
 	host->config = config;
+	r = device_filter_parse((const char *const *)config->filter, config->n_filter, "devices/filter", &host->filter,
+				err);
+	if (r < 0)
+		return r;
 	if (uname(&uts) == 0) {
 		snprintf(host->hostname, sizeof(host->hostname), "%s", uts.nodename);
 		snprintf(host->uname_line, sizeof(host->uname_line), "%s %s %s %s %s", uts.sysname, uts.nodename,
@@ -341,6 +324,8 @@ struct host *host_free(struct host *host)
 		return NULL;
 	free_vgs(host);
 	free_devices(host);
+	inventory_free(host->inventory);
+	device_filter_free(host->filter);
 	free(host);
 	return NULL;
 }

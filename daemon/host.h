@@ -39,8 +39,13 @@ struct host_vg {
 	struct vg *staged;      /* accepted, not yet committed; NULL when none */
 };
 
+struct device_filter;
+struct inventory;
+
 struct host {
 	const struct daemon_config *config;
+	struct device_filter *filter;
+	struct inventory *inventory; /* every accepted device as last seen, in use or not */
 	struct host_device **devices;
 	size_t n_devices;
 	struct host_vg **vgs;

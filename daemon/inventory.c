@@ -103,13 +103,17 @@ struct strv {
 	size_t n_items;
 };
 
+/* Also a cleanup function, hence errno preserved. */
 static void strv_done(struct strv *v)
 {
+	int saved_errno = errno;
+
 	for (size_t i = 0; i < v->n_items; i++)
 		free(v->items[i]);
 	free(v->items);
 	v->items = NULL;
 	v->n_items = 0;
+	errno = saved_errno;
 }
 
 /* Append @s, taking it over (it is freed on failure too). NULL @s means ENOMEM upstream. */
@@ -266,7 +270,7 @@ int inventory_classify(const struct inventory_facts *facts, enum inventory_class
 {
 	enum inventory_class class = INVENTORY_CLASS_IN_USE;
 	_cleanup_free_ char *reason = NULL;
-	bool busy = true;
+	bool busy = true, needs_reason = true;
 
 	if (facts->mounted_on) {
 		reason = strdup_printf("mounted on %s", facts->mounted_on);
@@ -316,10 +320,10 @@ int inventory_classify(const struct inventory_facts *facts, enum inventory_class
 				reason = strdup_printf("md superblock of an unknown version: %s",
 						       facts->md_error ? facts->md_error : "unsupported");
 			else
-				goto done;
+				needs_reason = false;
 		} else if (facts->pv_result == 0) {
 			class = INVENTORY_CLASS_PV;
-			goto done;
+			needs_reason = false;
 		} else if (facts->signature_type || facts->partition_table) {
 			class = INVENTORY_CLASS_FILESYSTEM;
 			if (facts->signature_ambivalent)
@@ -327,19 +331,18 @@ int inventory_classify(const struct inventory_facts *facts, enum inventory_class
 			else if (facts->n_partitions > 0)
 				reason = strdup_printf("partition table with %zu partitions", facts->n_partitions);
 			else
-				goto done;
+				needs_reason = false;
 		} else if (facts->n_partitions > 0) {
 			/* The kernel sees partitions libblkid cannot place: not ours to judge. */
 			busy = true;
 			reason = strdup_printf("has %zu partitions", facts->n_partitions);
 		} else {
 			class = INVENTORY_CLASS_FREE;
-			goto done;
+			needs_reason = false;
 		}
 	}
-	if (!reason)
+	if (needs_reason && !reason)
 		return -ENOMEM;
-done:
 	*ret_class = class;
 	*ret_busy = busy;
 	*ret_reason = TAKE_PTR(reason);
@@ -470,8 +473,11 @@ struct host_state {
 	size_t n_loops;
 };
 
+/* Also a cleanup function, hence errno preserved. */
 static void host_state_done(struct host_state *host)
 {
+	int saved_errno = errno;
+
 	inventory_mounts_free(host->mounts);
 	free(host->mount_source_rdev);
 	free(host->swaps);
@@ -481,6 +487,7 @@ static void host_state_done(struct host_state *host)
 	}
 	free(host->loops);
 	*host = (struct host_state){ 0 };
+	errno = saved_errno;
 }
 
 static int load_mounts(struct host_state *host, struct vg_error *err)
@@ -654,7 +661,7 @@ static int list_holders(const char *name, struct strv *ret_holders)
 {
 	_cleanup_free_ char *path = strdup_printf(SYS_CLASS_BLOCK "/%s/holders", name);
 	_cleanup_(closedirp) DIR *dir = NULL;
-	struct strv holders = { 0 };
+	_cleanup_(strv_done) struct strv holders = { 0 };
 	struct dirent *de;
 	int r;
 
@@ -670,24 +677,21 @@ static int list_holders(const char *name, struct strv *ret_holders)
 			continue;
 		if (is_dm_name(de->d_name)) {
 			dm_name_path = strdup_printf(SYS_CLASS_BLOCK "/%s/dm/name", de->d_name);
-			if (!dm_name_path) {
-				strv_done(&holders);
+			if (!dm_name_path)
 				return -ENOMEM;
-			}
 			(void)read_sysfs(dm_name_path, &dm_name);
 		}
 		if (dm_name && dm_name[0])
 			r = strv_push(&holders, strdup_printf("%s (%s)", de->d_name, dm_name));
 		else
 			r = strv_push(&holders, strdup(de->d_name));
-		if (r < 0) {
-			strv_done(&holders);
+		if (r < 0)
 			return r;
-		}
 	}
 	if (holders.n_items > 1)
 		qsort(holders.items, holders.n_items, sizeof(*holders.items), compare_strings);
 	*ret_holders = holders;
+	holders = (struct strv){ 0 }; /* handed on */
 	return 0;
 }
 
@@ -697,11 +701,15 @@ struct partitions_state {
 	char *busy_reason;
 };
 
+/* Also a cleanup function, hence errno preserved. */
 static void partitions_state_done(struct partitions_state *p)
 {
+	int saved_errno = errno;
+
 	free(p->busy_name);
 	free(p->busy_reason);
 	*p = (struct partitions_state){ 0 };
+	errno = saved_errno;
 }
 
 /*
@@ -744,7 +752,7 @@ static int inspect_partitions(const struct host_state *host, const char *name,
 {
 	_cleanup_free_ char *dir_path = strdup_printf(SYS_CLASS_BLOCK "/%s", name);
 	_cleanup_(closedirp) DIR *dir = NULL;
-	struct partitions_state p = { 0 };
+	_cleanup_(partitions_state_done) struct partitions_state p = { 0 };
 	struct dirent *de;
 	int r;
 
@@ -763,10 +771,8 @@ static int inspect_partitions(const struct host_state *host, const char *name,
 			continue;
 		part_path = strdup_printf("%s/%s/partition", dir_path, de->d_name);
 		dev_path = strdup_printf("%s/%s/dev", dir_path, de->d_name);
-		if (!part_path || !dev_path) {
-			partitions_state_done(&p);
+		if (!part_path || !dev_path)
 			return -ENOMEM;
-		}
 		if (stat(part_path, &st) < 0)
 			continue;
 		if (read_sysfs(dev_path, &dev_text) < 0 || parse_devnum(dev_text, &devnum) < 0)
@@ -775,20 +781,17 @@ static int inspect_partitions(const struct host_state *host, const char *name,
 		if (p.busy_name)
 			continue;
 		r = partition_busy_reason(host, de->d_name, devnum, &reason);
-		if (r < 0) {
-			partitions_state_done(&p);
+		if (r < 0)
 			return r;
-		}
 		if (reason) {
 			p.busy_name = strdup(de->d_name);
-			if (!p.busy_name) {
-				partitions_state_done(&p);
+			if (!p.busy_name)
 				return -ENOMEM;
-			}
 			p.busy_reason = TAKE_PTR(reason);
 		}
 	}
 	*ret = p;
+	p = (struct partitions_state){ 0 }; /* handed on */
 	return 0;
 }
 
@@ -808,11 +811,15 @@ struct content {
 	bool signature_ambivalent;
 };
 
+/* Also a cleanup function, hence errno preserved. */
 static void content_done(struct content *c)
 {
+	int saved_errno = errno;
+
 	free(c->signature_type);
 	free(c->partition_table);
 	c->signature_type = c->partition_table = NULL;
+	errno = saved_errno;
 }
 
 /*
@@ -992,8 +999,11 @@ static bool exclusively_busy(const char *path)
 
 /* ---- building devices ---- */
 
+/* Free what @d owns, leaving it empty. Also a cleanup function, hence errno preserved. */
 static void device_done(struct inventory_device *d)
 {
+	int saved_errno = errno;
+
 	free(d->path);
 	free(d->sys_name);
 	free(d->parent);
@@ -1002,6 +1012,7 @@ static void device_done(struct inventory_device *d)
 	free(d->backing_file);
 	free(d->md_array);
 	*d = (struct inventory_device){ 0 };
+	errno = saved_errno;
 }
 
 struct inventory_device *inventory_device_free(struct inventory_device *device)
@@ -1061,13 +1072,15 @@ static int finish_device(struct inventory_device *d, struct inventory_facts *fac
 		copy_string(d->pv_uuid, sizeof(d->pv_uuid), c->pv.pv_uuid);
 		copy_string(d->vg_name, sizeof(d->vg_name), c->vg_name);
 		break;
-	case INVENTORY_CLASS_FILESYSTEM:
+	default:
+		break;
+	}
+	/* Also for in_use: "mounted on /srv" says more with its ext4 beside it. */
+	if ((d->class == INVENTORY_CLASS_FILESYSTEM || d->class == INVENTORY_CLASS_IN_USE) &&
+	    (c->signature_type || c->partition_table)) {
 		d->fs_type = strdup(c->signature_type ? c->signature_type : c->partition_table);
 		if (!d->fs_type)
 			return -ENOMEM;
-		break;
-	default:
-		break;
 	}
 	return 0;
 }
@@ -1088,10 +1101,10 @@ static int build_block_device(const struct host_state *host, const struct block_
 			      struct inventory_device *ret)
 {
 	_cleanup_(strv_done) struct strv holders = { 0 };
-	struct partitions_state parts = { 0 };
-	struct content c = { 0 };
+	_cleanup_(partitions_state_done) struct partitions_state parts = { 0 };
+	_cleanup_(content_done) struct content c = { 0 };
+	_cleanup_(device_done) struct inventory_device d = { 0 };
 	struct inventory_facts facts = { .kind = id->kind };
-	struct inventory_device d = { 0 };
 	int r;
 
 	r = list_holders(id->sys_name, &holders);
@@ -1106,7 +1119,13 @@ static int build_block_device(const struct host_state *host, const struct block_
 	if (id->kind != INVENTORY_KIND_PART) {
 		r = inspect_partitions(host, id->sys_name, &parts);
 		if (r == -ENOMEM)
-			goto out;
+			return r;
+		if (r < 0 && c.read_error == 0) {
+			/* A partition might be mounted: not knowing is not free. */
+			c.read_error = r;
+			snprintf(c.read_error_text, sizeof(c.read_error_text), "cannot list partitions: %s",
+				 strerror(-r));
+		}
 	}
 
 	facts.mounted_on = host_mount_point(host, id->devnum);
@@ -1123,7 +1142,7 @@ static int build_block_device(const struct host_state *host, const struct block_
 	if (c.read_error == 0) {
 		r = probe_content(id->path, &c);
 		if (r < 0)
-			goto out;
+			return r;
 	} else {
 		c.md_result = c.pv_result = -ENODATA;
 	}
@@ -1135,59 +1154,45 @@ static int build_block_device(const struct host_state *host, const struct block_
 	d.path = strdup(id->path);
 	d.sys_name = strdup(id->sys_name);
 	if (!d.path || !d.sys_name)
-		goto enomem;
+		return -ENOMEM;
 	if (id->parent && !(d.parent = strdup(id->parent)))
-		goto enomem;
+		return -ENOMEM;
 	if (id->backing_file && !(d.backing_file = strdup(id->backing_file)))
-		goto enomem;
+		return -ENOMEM;
 	r = finish_device(&d, &facts, &c, &holders);
 	if (r < 0)
-		goto out;
+		return r;
 	*ret = d;
-	d = (struct inventory_device){ 0 };
-	r = 0;
-	goto out;
-enomem:
-	r = -ENOMEM;
-out:
-	device_done(&d);
-	content_done(&c);
-	partitions_state_done(&parts);
-	return r;
+	d = (struct inventory_device){ 0 }; /* handed on */
+	return 0;
 }
 
 static int build_file_device(const struct host_state *host, const char *path, const struct stat *st,
 			     struct inventory_device *ret)
 {
-	struct content c = { 0 };
+	_cleanup_(content_done) struct content c = { 0 };
+	_cleanup_(device_done) struct inventory_device d = { 0 };
 	struct inventory_facts facts = { .kind = INVENTORY_KIND_FILE };
-	struct inventory_device d = { 0 };
 	int r;
 
 	facts.loop_device = host_loop_for_file(host, path, st);
 	facts.active_swap = host_swap_file(host, st);
 	r = probe_content(path, &c);
 	if (r < 0)
-		goto out;
+		return r;
 
 	d.kind = INVENTORY_KIND_FILE;
 	d.size_bytes = (uint64_t)st->st_size;
 	d.read_only = access(path, W_OK) != 0;
 	d.path = strdup(path);
-	if (!d.path) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (!d.path)
+		return -ENOMEM;
 	r = finish_device(&d, &facts, &c, NULL);
 	if (r < 0)
-		goto out;
+		return r;
 	*ret = d;
-	d = (struct inventory_device){ 0 };
-	r = 0;
-out:
-	device_done(&d);
-	content_done(&c);
-	return r;
+	d = (struct inventory_device){ 0 }; /* handed on */
+	return 0;
 }
 
 /* Move @d into @inventory (its fields now belong to the inventory). */
@@ -1345,7 +1350,7 @@ static int scan_block_devices(const struct inventory_config *config, const struc
 
 	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(enumerate)) {
 		_cleanup_(unref_udev_devicep) struct udev_device *dev = NULL;
-		struct inventory_device d = { 0 };
+		_cleanup_(device_done) struct inventory_device d = { 0 };
 		struct vg_error device_err = { 0 };
 
 		dev = udev_device_new_from_syspath(udev, udev_list_entry_get_name(entry));
@@ -1361,10 +1366,8 @@ static int scan_block_devices(const struct inventory_config *config, const struc
 		if (r < 0)
 			return vg_error_set(err, r, "%s", device_err.message);
 		r = inventory_append(inventory, &d);
-		if (r < 0) {
-			device_done(&d);
+		if (r < 0)
 			return vg_error_set(err, r, "out of memory");
-		}
 	}
 	return 0;
 }
@@ -1404,7 +1407,7 @@ static int scan_directory(const struct inventory_config *config, const struct ho
 
 	for (size_t i = 0; i < names.n_items; i++) {
 		_cleanup_free_ char *path = path_join(dir_path, names.items[i]);
-		struct inventory_device d = { 0 };
+		_cleanup_(device_done) struct inventory_device d = { 0 };
 		struct stat st;
 
 		if (!path)
@@ -1420,10 +1423,8 @@ static int scan_directory(const struct inventory_config *config, const struct ho
 		if (r < 0)
 			return vg_error_set(err, r, "%s: out of memory", path);
 		r = inventory_append(inventory, &d);
-		if (r < 0) {
-			device_done(&d);
+		if (r < 0)
 			return vg_error_set(err, r, "out of memory");
-		}
 	}
 	return 0;
 }
@@ -1434,7 +1435,7 @@ int inventory_scan(const struct inventory_config *config, struct inventory **ret
 		   struct vg_error *err)
 {
 	_cleanup_(inventory_freep) struct inventory *inventory = NULL;
-	struct host_state host = { 0 };
+	_cleanup_(host_state_done) struct host_state host = { 0 };
 	int r;
 
 	assert(config->filter);
@@ -1443,22 +1444,19 @@ int inventory_scan(const struct inventory_config *config, struct inventory **ret
 		return vg_error_set(err, -ENOMEM, "out of memory");
 	r = host_state_load(&host, err);
 	if (r < 0)
-		goto out;
+		return r;
 	if (config->block_devices) {
 		r = scan_block_devices(config, &host, inventory, err);
 		if (r < 0)
-			goto out;
+			return r;
 	}
 	for (size_t i = 0; i < config->n_scan_dirs; i++) {
 		r = scan_directory(config, &host, config->scan_dirs[i], inventory, err);
 		if (r < 0)
-			goto out;
+			return r;
 	}
 	*ret_inventory = TAKE_PTR(inventory);
-	r = 0;
-out:
-	host_state_done(&host);
-	return r;
+	return 0;
 }
 
 static int probe_block_path(const struct inventory_config *config, const struct host_state *host,
@@ -1510,8 +1508,8 @@ int inventory_probe(const struct inventory_config *config, const char *path,
 		    struct inventory_device **ret_device, struct vg_error *err)
 {
 	_cleanup_(inventory_device_freep) struct inventory_device *device = NULL;
+	_cleanup_(host_state_done) struct host_state host = { 0 };
 	_cleanup_free_ char *scan_path = NULL;
-	struct host_state host = { 0 };
 	struct stat st;
 	ssize_t entry = -1;
 	int r;
@@ -1546,17 +1544,18 @@ int inventory_probe(const struct inventory_config *config, const char *path,
 		return vg_error_set(err, -ENOMEM, "out of memory");
 	r = host_state_load(&host, err);
 	if (r < 0)
-		goto out;
-	if (S_ISBLK(st.st_mode))
+		return r;
+	if (S_ISBLK(st.st_mode)) {
 		r = probe_block_path(config, &host, path, st.st_rdev, device, err);
-	else if ((r = build_file_device(&host, scan_path, &st, device)) < 0)
-		vg_error_set(err, r, "%s: out of memory", scan_path);
-	if (r < 0)
-		goto out;
+		if (r < 0)
+			return r;
+	} else {
+		r = build_file_device(&host, scan_path, &st, device);
+		if (r < 0)
+			return vg_error_set(err, r, "%s: out of memory", scan_path);
+	}
 	*ret_device = TAKE_PTR(device);
-out:
-	host_state_done(&host);
-	return r;
+	return 0;
 }
 
 const struct inventory_device *inventory_find_path(const struct inventory *inventory, const char *path)

@@ -32,6 +32,13 @@
  * for that instant can make another program's exclusive open fail; lvm2 and
  * blkid have the same window.
  *
+ * Mounts are read from /proc/self/mountinfo, so the daemon must share the
+ * host's mount namespace (no PrivateMounts=) to see them. A disk's
+ * partitions are checked (sysfs, mounts, swaps only) even when the filter
+ * rejects them: a disk with a mounted partition is never free. Image files
+ * get no exclusive-open test (the O_EXCL test means nothing for files);
+ * they are in_use only when backing a loop device or active as swap.
+ *
  * inventory_classify and inventory_mounts_parse are pure, for unit tests;
  * the rest gathers facts from sysfs, /proc and the devices.
  */
@@ -94,7 +101,7 @@ struct inventory_device {
 	 * "several signatures: ...".
 	 */
 	char *reason;
-	char *fs_type;      /* filesystem: libblkid TYPE or PTTYPE; NULL otherwise */
+	char *fs_type;      /* filesystem (and in_use when known): libblkid TYPE or PTTYPE */
 	char *backing_file; /* loop devices: the file behind them */
 
 	/* md_leg */
@@ -144,7 +151,8 @@ DEFINE_CLEANUP_FUNC(struct inventory, inventory_free)
  * directly in a scan directory (err says which entry or why); -ENOENT;
  * -ENOTBLK for anything that is neither a block device nor a regular file
  * (a symbolic link inside a scan directory included); -ENXIO for a block
- * device of size 0.
+ * device of size 0 or an unbound loop device; -ENODEV for a block device
+ * without a device node.
  */
 int inventory_probe(const struct inventory_config *config, const char *path,
 		    struct inventory_device **ret_device, struct vg_error *err);
@@ -185,12 +193,15 @@ struct inventory_facts {
 };
 
 /*
- * Decide the class, in this order: unreadable, mounted, active swap, a
- * partition in use, held (md holders only + md superblock -> md_leg, busy;
- * dm holders only + PV label -> pv, busy; else in_use), backing a loop
- * device, open exclusively elsewhere, md superblock (valid or not),
- * PV label, libblkid signature or partition table, kernel partitions
- * without a table libblkid knows (in_use: not ours to judge), free.
+ * Decide the class; the first rule that applies wins: mounted, active
+ * swap, a partition in use, held (md holders only + md superblock ->
+ * md_leg, busy; dm holders only + PV label -> pv, busy; else in_use),
+ * backing a loop device, open exclusively elsewhere, unreadable (all
+ * in_use), md superblock (valid or not), PV label, libblkid signature or
+ * partition table, kernel partitions without a table libblkid knows
+ * (in_use: not ours to judge), free. Busy reasons come before read errors
+ * because an unprivileged daemon cannot open a mounted disk, and "mounted
+ * on /" says more than "Permission denied".
  * Returns 0 and fills the out-parameters (*ret_reason malloc'ed or NULL);
  * -ENOMEM.
  */

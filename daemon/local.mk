@@ -1,1 +1,66 @@
-# daemon/: see HACKING.md
+# daemon/: libvgdaemon — the daemon's own code as a library, so each part is
+# testable alone: device filter, device inventory, udev/inotify watch. Uses
+# common/, mdraid/ and lvm/, libblkid and libudev. vgtoold is built on it below.
+noinst_LIBRARIES += daemon/libvgdaemon.a
+CPPFLAGS_DAEMON = $(AM_CPPFLAGS) -I$(srcdir)/common -I$(srcdir)/mdraid -I$(srcdir)/lvm -I$(srcdir)/daemon
+CFLAGS_DAEMON = $(AM_CFLAGS) $(BLKID_CFLAGS) $(UDEV_CFLAGS)
+LIBS_DAEMON = daemon/libvgdaemon.a lvm/libvglvm.a mdraid/libvgmd.a common/libvgcommon.a \
+	$(BLKID_LIBS) $(UDEV_LIBS)
+
+daemon_libvgdaemon_a_CPPFLAGS = $(CPPFLAGS_DAEMON)
+daemon_libvgdaemon_a_CFLAGS = $(CFLAGS_DAEMON)
+daemon_libvgdaemon_a_SOURCES = \
+	daemon/device-filter.c daemon/device-filter.h \
+	daemon/inventory.c daemon/inventory.h \
+	daemon/udev-monitor.c daemon/udev-monitor.h
+
+DAEMON_UNIT_TESTS = \
+	tests/unit/test-device-filter \
+	tests/unit/test-inventory
+check_PROGRAMS += $(DAEMON_UNIT_TESTS)
+TESTS += $(DAEMON_UNIT_TESTS)
+
+tests_unit_test_device_filter_SOURCES = tests/unit/test-device-filter.c
+tests_unit_test_device_filter_CPPFLAGS = $(CPPFLAGS_DAEMON)
+tests_unit_test_device_filter_CFLAGS = $(CFLAGS_UNIT) $(BLKID_CFLAGS) $(UDEV_CFLAGS)
+tests_unit_test_device_filter_LDADD = $(LIBS_DAEMON) $(LIBS_UNIT)
+
+tests_unit_test_inventory_SOURCES = tests/unit/test-inventory.c
+tests_unit_test_inventory_CPPFLAGS = $(CPPFLAGS_DAEMON)
+tests_unit_test_inventory_CFLAGS = $(CFLAGS_UNIT) $(BLKID_CFLAGS) $(UDEV_CFLAGS)
+tests_unit_test_inventory_LDADD = $(LIBS_DAEMON) $(LIBS_UNIT)
+
+# The inventory and the event watch from the shell, for tests/integration/inventory.sh.
+check_PROGRAMS += tests/tools/inventory-tool
+tests_tools_inventory_tool_SOURCES = tests/tools/inventory-tool.c
+tests_tools_inventory_tool_CPPFLAGS = $(CPPFLAGS_DAEMON)
+tests_tools_inventory_tool_CFLAGS = $(CFLAGS_DAEMON)
+tests_tools_inventory_tool_LDADD = $(LIBS_DAEMON)
+
+# Root and loop devices; skips (77) otherwise.
+DAEMON_INTEGRATION_TESTS = tests/integration/inventory.sh
+TESTS += $(DAEMON_INTEGRATION_TESTS)
+EXTRA_DIST += $(DAEMON_INTEGRATION_TESTS)
+
+# vgtoold itself: the event loop, JSON-RPC, handlers and host state over the library above.
+sbin_PROGRAMS += daemon/vgtoold
+CPPFLAGS_VGTOOLD = $(AM_CPPFLAGS) -I$(srcdir)/common -I$(srcdir)/mdraid -I$(srcdir)/lvm -I$(srcdir)/daemon \
+	$(JSONC_CFLAGS) $(BLKID_CFLAGS) $(UDEV_CFLAGS)
+daemon_vgtoold_SOURCES = \
+	daemon/vgtoold.c \
+	daemon/daemon-config.c daemon/daemon-config.h \
+	daemon/rpc.c daemon/rpc.h \
+	daemon/server.c daemon/server.h \
+	daemon/handlers.c daemon/handlers.h \
+	daemon/host.c daemon/host.h
+daemon_vgtoold_CPPFLAGS = $(CPPFLAGS_VGTOOLD)
+daemon_vgtoold_LDADD = $(LIBS_DAEMON) $(JSONC_LIBS)
+
+VGTOOLD_INTEGRATION_TESTS = \
+	tests/integration/daemon-api.sh \
+	tests/integration/daemon-bad-input.sh \
+	tests/integration/daemon-load.sh \
+	tests/integration/seed-layout.sh
+TESTS += $(VGTOOLD_INTEGRATION_TESTS)
+EXTRA_DIST += $(VGTOOLD_INTEGRATION_TESTS) tests/integration/rpc.py tests/integration/rpc-load.py \
+	tests/integration/check-load.py

@@ -279,13 +279,15 @@ static void process_input(struct server *server, struct connection *conn)
 {
 	size_t start = 0;
 
-	while (!conn->waiting_for_commit && !conn->closing) {
+	while (conn->in_len > 0 && !conn->waiting_for_commit && !conn->closing) {
 		char *nl = memchr(conn->in + start, '\n', conn->in_len - start);
 
 		if (!nl)
 			break;
 		handle_line(server, conn, conn->in + start, (size_t)(nl - (conn->in + start)));
 		start = (size_t)(nl - conn->in) + 1;
+		if (start == conn->in_len)
+			break;
 	}
 	if (start > 0) {
 		memmove(conn->in, conn->in + start, conn->in_len - start);

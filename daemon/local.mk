@@ -64,3 +64,13 @@ VGTOOLD_INTEGRATION_TESTS = \
 TESTS += $(VGTOOLD_INTEGRATION_TESTS)
 EXTRA_DIST += $(VGTOOLD_INTEGRATION_TESTS) tests/integration/rpc.py tests/integration/rpc-load.py \
 	tests/integration/check-load.py
+
+# The systemd unit (Type=notify: vgtoold speaks sd_notify itself).
+systemdunitdir = $(prefix)/lib/systemd/system
+systemdunit_DATA = daemon/vgtoold.service
+daemon/vgtoold.service: daemon/vgtoold.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) daemon && sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+		$(srcdir)/daemon/vgtoold.service.in >$@
+CLEANFILES += daemon/vgtoold.service
+EXTRA_DIST += daemon/vgtoold.service.in tests/integration/daemon-notify.sh
+TESTS += tests/integration/daemon-notify.sh

@@ -42,7 +42,21 @@ struct deferred_reply {
 	struct json_object *id;
 	struct json_object *result;
 	char *vg_name;
+	char *idempotency; /* "key\nmethod\nparams" to remember once committed, or NULL */
 	struct deferred_reply *next;
+};
+
+/*
+ * Idempotency keys: a retried creating call with the same key and the same
+ * parameters gets the first result again. The latest IDEMPOTENCY_SLOTS are
+ * kept in memory; after a restart, "creating what exists identically"
+ * answers retries instead.
+ */
+#define IDEMPOTENCY_SLOTS 4096
+struct idempotent_result {
+	char *key;     /* the client's key */
+	char *request; /* method and parameters, to tell a retry from a reuse */
+	char *result;  /* the result object, rendered */
 };
 
 struct server {
@@ -59,7 +73,53 @@ struct server {
 	uint64_t next_event_seq;
 	char *event_lines[EVENT_BACKLOG];
 	uint64_t event_seqs[EVENT_BACKLOG];
+	struct idempotent_result idempotent[IDEMPOTENCY_SLOTS];
+	size_t idempotent_next;
 };
+
+/* "method params-without-key": what a retry must repeat exactly. */
+static char *idempotency_request(const char *method, struct json_object *params)
+{
+	struct json_object *copy = NULL;
+	char *text = NULL;
+
+	if (json_object_deep_copy(params, &copy, NULL) < 0)
+		return NULL;
+	json_object_object_del(copy, "idempotency_key");
+	json_object_object_del(copy, "dry_run");
+	if (asprintf(&text, "%s %s", method, json_object_to_json_string_ext(copy, JSON_C_TO_STRING_PLAIN)) < 0)
+		text = NULL;
+	json_object_put(copy);
+	return text;
+}
+
+static const struct idempotent_result *idempotency_find(const struct server *server, const char *key)
+{
+	for (size_t i = 0; i < IDEMPOTENCY_SLOTS; i++)
+		if (server->idempotent[i].key && streq(server->idempotent[i].key, key))
+			return &server->idempotent[i];
+	return NULL;
+}
+
+static void idempotency_remember(struct server *server, const char *key, const char *request,
+				 struct json_object *result)
+{
+	struct idempotent_result *slot = &server->idempotent[server->idempotent_next];
+
+	server->idempotent_next = (server->idempotent_next + 1) % IDEMPOTENCY_SLOTS;
+	free(slot->key);
+	free(slot->request);
+	free(slot->result);
+	slot->key = strdup(key);
+	slot->request = strdup(request);
+	slot->result = strdup(json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN));
+	if (!slot->key || !slot->request || !slot->result) {
+		free(slot->key);
+		free(slot->request);
+		free(slot->result);
+		memset(slot, 0, sizeof(*slot));
+	}
+}
 
 static uint64_t now_ms(void)
 {
@@ -208,10 +268,13 @@ static void close_connection(struct server *server, struct connection *conn)
 
 static void handle_line(struct server *server, struct connection *conn, const char *line, size_t len)
 {
+	_cleanup_free_ char *idempotency = NULL, *key_and_request = NULL;
 	struct rpc_request request;
 	struct rpc_error e = { 0 };
 	struct json_object *id = NULL, *result = NULL;
 	const struct handler_entry *entry;
+	struct handler_ctx ctx;
+	const char *key = NULL;
 	int r;
 
 	if (len > RPC_MAX_LINE_BYTES) {
@@ -243,11 +306,43 @@ static void handle_line(struct server *server, struct connection *conn, const ch
 			      (unsigned)conn->cred.uid, request.method);
 		goto reply_error;
 	}
-	struct handler_ctx ctx = { .server = server, .host = server->host, .conn = conn, .id = request.id };
+	ctx = (struct handler_ctx){ .server = server, .host = server->host, .conn = conn, .id = request.id };
 	if (entry->writes) {
 		r = rpc_param_bool(request.params, "dry_run", &ctx.dry_run, &e);
 		if (r < 0 && r != -ENOENT)
 			goto reply_error;
+		r = rpc_param_string(request.params, "idempotency_key", false, &key, &e);
+		if (r < 0 && r != -ENOENT)
+			goto reply_error;
+	}
+	if (key && !ctx.dry_run) {
+		const struct idempotent_result *seen = idempotency_find(server, key);
+
+		idempotency = idempotency_request(request.method, request.params);
+		if (!idempotency) {
+			rpc_error_set(&e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
+			goto reply_error;
+		}
+		if (seen && !streq(seen->request, idempotency)) {
+			rpc_error_set(&e, RPC_INVALID_PARAMS, -EEXIST, "idempotency_key",
+				      "idempotency key \"%s\" was used for a different request", key);
+			goto reply_error;
+		}
+		if (seen) {
+			result = json_tokener_parse(seen->result);
+			if (request.id)
+				conn_send(conn, rpc_reply_result(request.id, result));
+			else
+				json_object_put(result);
+			rpc_request_done(&request);
+			return;
+		}
+		if (asprintf(&key_and_request, "%s\n%s", key, idempotency) < 0) {
+			key_and_request = NULL;
+			rpc_error_set(&e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
+			goto reply_error;
+		}
+		ctx.idempotency = key_and_request;
 	}
 	r = entry->run(&ctx, request.params, &result, &e);
 	if (r == HANDLER_SENT) {
@@ -261,6 +356,8 @@ static void handle_line(struct server *server, struct connection *conn, const ch
 	}
 	if (r < 0)
 		goto reply_error;
+	if (idempotency && result)
+		idempotency_remember(server, key, idempotency, result);
 	if (request.id)
 		conn_send(conn, rpc_reply_result(request.id, result));
 	else
@@ -372,6 +469,12 @@ int server_defer_reply(struct handler_ctx *ctx, const char *vg_name, struct json
 	d->conn = ctx->conn;
 	d->id = ctx->id ? json_object_get(ctx->id) : NULL;
 	d->result = result;
+	if (ctx->idempotency && !(d->idempotency = strdup(ctx->idempotency))) {
+		free(d->vg_name);
+		free(d);
+		json_object_put(result);
+		return -ENOMEM;
+	}
 	for (tail = &ctx->server->deferred; *tail; tail = &(*tail)->next)
 		;
 	*tail = d;
@@ -390,6 +493,15 @@ static void answer_deferred(struct server *server, const char *vg_name, const st
 			continue;
 		}
 		*p = d->next;
+		if (!failure && d->idempotency) {
+			/* "key request" was stored as key, request: split it again */
+			char *space = strchr(d->idempotency, '\n');
+
+			if (space) {
+				*space = '\0';
+				idempotency_remember(server, d->idempotency, space + 1, d->result);
+			}
+		}
 		if (d->conn) {
 			d->conn->waiting_for_commit = false;
 			if (d->id)
@@ -398,6 +510,7 @@ static void answer_deferred(struct server *server, const char *vg_name, const st
 		json_object_put(d->id);
 		json_object_put(d->result);
 		free(d->vg_name);
+		free(d->idempotency);
 		free(d);
 	}
 }
@@ -587,10 +700,16 @@ struct server *server_free(struct server *server)
 		json_object_put(d->id);
 		json_object_put(d->result);
 		free(d->vg_name);
+		free(d->idempotency);
 		free(d);
 	}
 	for (size_t i = 0; i < EVENT_BACKLOG; i++)
 		free(server->event_lines[i]);
+	for (size_t i = 0; i < IDEMPOTENCY_SLOTS; i++) {
+		free(server->idempotent[i].key);
+		free(server->idempotent[i].request);
+		free(server->idempotent[i].result);
+	}
 	if (server->listen_fd >= 0) {
 		close(server->listen_fd);
 		unlink(server->config->socket_path);

@@ -30,6 +30,7 @@ struct handler_ctx {
 	struct connection *conn;
 	struct json_object *id;
 	bool dry_run;
+	const char *idempotency; /* "key\nrequest" of an idempotent call, to remember its result */
 };
 
 enum {

@@ -53,6 +53,11 @@ out=$(rpc lv.create '{"vg":"vg_bulk","name":"lv_vm1","size":"8M"}')
 assert_eq True "$(json_get "$out" 'j.get("unchanged", False)')" "identical create is a success"
 rpc lv.remove '{"vg":"vg_bulk","name":"lv_vm1","idempotency_key":"k1"}' >/dev/null
 rpc lv.remove '{"vg":"vg_bulk","name":"lv_vm1","idempotency_key":"k1"}' >/dev/null || fail "retried remove"
+first=$(rpc lv.create '{"vg":"vg_bulk","name":"lv_vm2","size":"8M","idempotency_key":"k2"}')
+again=$(rpc lv.create '{"vg":"vg_bulk","name":"lv_vm2","size":"8M","idempotency_key":"k2"}')
+assert_eq "$first" "$again" "a retry with the same key returns the first result"
+expect_error EEXIST lv.create '{"vg":"vg_bulk","name":"lv_vm3","size":"8M","idempotency_key":"k2"}' |
+	grep -q "different request" || fail "key reuse for another request"
 
 # membership: extend, move a PV with its LV, rename, merge
 rpc vg.extend '{"name":"vg_raid","pvs":["'$D'/img/d4.img"]}' >/dev/null

@@ -14,6 +14,7 @@
 #include "inventory.h"
 #include "md-mirror.h"
 #include "vg-ops.h"
+#include "vg-text.h"
 
 #define PARAMS(...) ((const char *const[]){ __VA_ARGS__, "dry_run", "idempotency_key", NULL })
 
@@ -539,11 +540,6 @@ static int vg_rename(struct handler_ctx *ctx, struct json_object *params, struct
 		*ret = plan_json(ctx->host, next, "rename the VG");
 		vg_free(next);
 		return 0;
-	}
-	r = vg_backup_rename(ctx->host->config->state_dir, old_name, new_name, &err);
-	if (r < 0) {
-		vg_free(next);
-		return refuse(e, &err, r);
 	}
 	r = commit_now(ctx, hvg, next, NULL, 0, "vgtool vg rename", e);
 	if (r < 0)
@@ -1488,6 +1484,191 @@ static int mirror_dissolve(struct handler_ctx *ctx, struct json_object *params, 
 	return 0;
 }
 
+
+/* ---- activation, metadata, jobs ---- */
+
+static int lv_activation(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			 struct rpc_error *e)
+{
+	struct host_vg *hvg;
+	const char *name;
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("vg", "name"), e)) < 0 || (r = lv_params(ctx, params, &hvg, &name, e)) < 0)
+		return r;
+	if (!vg_find_lv(hvg->store->vg, name))
+		return rpc_error_set(e, RPC_REFUSED, -ENOENT, "name", "VG %s has no LV called %s", hvg->store->vg->name, name);
+	return rpc_error_set(e, RPC_REFUSED, -ENOTSUP, NULL,
+			     "vgtoold runs with activation = \"none\": LVs are metadata only here; set daemon/activation = "
+			     "\"kernel\" on a host with device-mapper to activate them");
+}
+
+static int metadata_backup(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			   struct rpc_error *e)
+{
+	struct host_vg *hvg;
+	struct vg_text_header header;
+	char description[128], path[4096];
+	struct vg_error err = { 0 };
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("vg"), e)) < 0)
+		return r;
+	hvg = vg_param(ctx, params, "vg", e);
+	if (!hvg)
+		return e->errno_code;
+	if (!ctx->dry_run) {
+		host_text_header(ctx->host, "vgtool metadata backup", &header, description, sizeof(description));
+		r = vg_backup_write(ctx->host->config->state_dir, hvg->store->vg, &header, &hvg->store->backup_policy, &err);
+		if (r < 0)
+			return refuse(e, &err, r);
+	}
+	snprintf(path, sizeof(path), "%s/backup/%s", ctx->host->config->state_dir, hvg->store->vg->name);
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "path", json_object_new_string(path));
+	return 0;
+}
+
+static int metadata_history(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			    struct rpc_error *e)
+{
+	const char *name;
+	struct vg_archive_entry *entries = NULL;
+	struct vg_error err = { 0 };
+	struct json_object *versions;
+	size_t n = 0;
+	int r;
+
+	if ((r = rpc_param_string(params, "vg", true, &name, e)) < 0)
+		return r;
+	r = vg_archive_list(ctx->host->config->state_dir, name, &entries, &n, &err);
+	if (r < 0)
+		return refuse(e, &err, r);
+	versions = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_new_object();
+
+		json_object_object_add(v, "seqno", json_object_new_uint64(entries[i].seqno));
+		json_object_object_add(v, "time", json_object_new_int64(entries[i].mtime));
+		json_object_object_add(v, "file", json_object_new_string(entries[i].path));
+		json_object_array_add(versions, v);
+	}
+	vg_archive_list_free(entries, n);
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "versions", versions);
+	return 0;
+}
+
+/*
+ * Bring back an archived version as the next seqno, as vgcfgrestore does:
+ * refused unless it describes exactly the PVs the VG has now.
+ */
+static int metadata_restore(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			    struct rpc_error *e)
+{
+	struct host_vg *hvg;
+	const char *file = NULL;
+	char name[256];
+	uint64_t seqno = 0;
+	struct vg_archive_entry *entries = NULL;
+	size_t n = 0;
+	_cleanup_free_ char *text = NULL, *chosen = NULL;
+	struct vg *old = NULL;
+	struct vg_error err = { 0 };
+	FILE *f;
+	long size;
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("vg", "seqno", "file"), e)) < 0)
+		return r;
+	hvg = vg_param(ctx, params, "vg", e);
+	if (!hvg)
+		return e->errno_code;
+	/* a copy: settling the VG below replaces the model the name lives in */
+	snprintf(name, sizeof(name), "%s", hvg->store->vg->name);
+	r = rpc_param_string(params, "file", false, &file, e);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (!file) {
+		if ((r = rpc_param_u64(params, "seqno", true, &seqno, e)) < 0)
+			return r;
+		r = vg_archive_list(ctx->host->config->state_dir, name, &entries, &n, &err);
+		if (r < 0)
+			return refuse(e, &err, r);
+		for (size_t i = 0; i < n && !chosen; i++)
+			if (entries[i].seqno == seqno)
+				chosen = strdup(entries[i].path);
+		vg_archive_list_free(entries, n);
+		if (!chosen)
+			return rpc_error_set(e, RPC_REFUSED, -ENOENT, "seqno", "no archived version %" PRIu64 " of VG %s", seqno, name);
+		file = chosen;
+	}
+	if ((r = ensure_complete(hvg, e)) < 0 || (r = settle(ctx, name, e)) < 0)
+		return r;
+	hvg = host_find_vg(ctx->host, name);
+	f = fopen(file, "re");
+	if (!f)
+		return rpc_error_set(e, RPC_REFUSED, -errno, "file", "cannot read %s: %s", file, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	text = size > 0 && size < (64 << 20) ? malloc((size_t)size + 1) : NULL;
+	if (!text || fread(text, 1, (size_t)size, f) != (size_t)size) {
+		fclose(f);
+		return rpc_error_set(e, RPC_REFUSED, -EIO, "file", "cannot read %s", file);
+	}
+	fclose(f);
+	text[size] = '\0';
+	r = vg_text_parse(text, (size_t)size, &old, &err);
+	if (r < 0)
+		return refuse(e, &err, r);
+	r = vg_validate(old, &err);
+	if (r < 0 || !streq(old->id, hvg->store->vg->id) || old->n_pvs != hvg->store->vg->n_pvs) {
+		vg_free(old);
+		if (r < 0)
+			return refuse(e, &err, r);
+		return rpc_error_set(e, RPC_REFUSED, -EINVAL, "file",
+				     "%s describes another VG or other PVs than VG %s has now; refusing to restore it", file, name);
+	}
+	for (size_t p = 0; p < old->n_pvs; p++)
+		if (vg_find_pv_by_id(hvg->store->vg, old->pvs[p]->id) < 0) {
+			vg_free(old);
+			return rpc_error_set(e, RPC_REFUSED, -EINVAL, "file", "%s names PV %s, which VG %s does not have", file,
+					     old->pvs[p]->id, name);
+		}
+	if (ctx->dry_run) {
+		*ret = plan_json(ctx->host, old, "restore an archived version");
+		vg_free(old);
+		return 0;
+	}
+	r = commit_now(ctx, hvg, old, NULL, 0, "vgtool metadata restore", e);
+	if (r < 0)
+		return r;
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "vg", host_vg_json(ctx->host, host_find_vg(ctx->host, name), true));
+	return 0;
+}
+
+/* Long work (mirror copies) runs to completion inside its call for now, so no job is ever pending. */
+static int job_list(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		    struct rpc_error *e)
+{
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "jobs", json_object_new_array());
+	return 0;
+}
+
+static int job_show(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		    struct rpc_error *e)
+{
+	uint64_t id = 0;
+	int r = rpc_param_u64(params, "id", true, &id, e);
+
+	if (r < 0)
+		return r;
+	return rpc_error_set(e, RPC_REFUSED, -ENOENT, "id", "there is no job %" PRIu64, id);
+}
+
 /* ---- events ---- */
 
 static int events_subscribe(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
@@ -1498,6 +1679,8 @@ static int events_subscribe(struct handler_ctx *ctx, struct json_object *params,
 
 	if (r < 0 && r != -ENOENT)
 		return r;
+	if (r == -ENOENT)
+		since = UINT64_MAX; /* from now on: no backlog */
 	if (!ctx->id)
 		return rpc_error_set(e, RPC_INVALID_REQUEST, -EINVAL, "id", "events.subscribe needs an id");
 	return server_subscribe(ctx, since, ret, e);
@@ -1533,6 +1716,14 @@ static const struct handler_entry handlers[] = {
 	{ "lv.resize", true, lv_resize },
 	{ "lv.rename", true, lv_rename },
 	{ "lv.remove", true, lv_remove },
+	{ "lv.activate", true, lv_activation },
+	{ "lv.deactivate", true, lv_activation },
+	{ "metadata.backup", true, metadata_backup },
+	{ "metadata.history", false, metadata_history },
+	{ "metadata.restore", true, metadata_restore },
+	{ "job.list", false, job_list },
+	{ "job.show", false, job_show },
+	{ "job.cancel", true, job_show },
 	{ "events.subscribe", false, events_subscribe },
 };
 

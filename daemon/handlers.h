@@ -25,5 +25,5 @@ struct handler_entry {
 
 const struct handler_entry *handler_find(const char *method);
 
-/* events.subscribe, which needs the server's event backlog. */
+/* events.subscribe, which needs the server's event backlog; @since UINT64_MAX: from now on. */
 int server_subscribe(struct handler_ctx *ctx, uint64_t since, struct json_object **ret_result, struct rpc_error *e);

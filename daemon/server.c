@@ -593,7 +593,9 @@ int server_subscribe(struct handler_ctx *ctx, uint64_t since, struct json_object
 	uint64_t first = server->next_event_seq >= EVENT_BACKLOG ? server->next_event_seq - EVENT_BACKLOG + 1 : 1;
 	struct json_object *result = json_object_new_object();
 
-	if (since + 1 < first && since != 0) {
+	if (since == UINT64_MAX)
+		since = server->next_event_seq;
+	if (since + 1 < first) {
 		json_object_put(result);
 		return rpc_error_set(e, RPC_REFUSED, -ESTALE, "since",
 				     "events after %" PRIu64 " are gone: the oldest kept is %" PRIu64

@@ -94,3 +94,35 @@ LVM_INTEGRATION_TESTS = \
 TESTS += $(LVM_INTEGRATION_TESTS)
 EXTRA_DIST += $(LVM_INTEGRATION_TESTS)
 EXTRA_DIST += tests/data
+
+# Engine front end for the shell tests: one lvm-like command per run, or a seeded random walk.
+check_PROGRAMS += tests/tools/vg-engine-tool
+tests_tools_vg_engine_tool_SOURCES = tests/tools/vg-engine-tool.c
+tests_tools_vg_engine_tool_CPPFLAGS = $(CPPFLAGS_LVM) $(JSONC_CFLAGS)
+tests_tools_vg_engine_tool_CFLAGS = $(AM_CFLAGS)
+tests_tools_vg_engine_tool_LDADD = $(LIBS_LVM) $(JSONC_LIBS)
+
+# The engine's checks that need stock lvm2 as a judge (root, loop devices).
+ENGINE_INTEGRATION_TESTS = \
+	tests/integration/random-walk.sh \
+	tests/integration/refusals.sh \
+	tests/integration/partial-vg.sh
+TESTS += $(ENGINE_INTEGRATION_TESTS)
+EXTRA_DIST += $(ENGINE_INTEGRATION_TESTS)
+
+# A VG bound to its devices (vg-store) and its text backups (vg-backup).
+ENGINE_UNIT_TESTS = \
+	tests/unit/test-vg-store \
+	tests/unit/test-vg-backup
+check_PROGRAMS += $(ENGINE_UNIT_TESTS)
+TESTS += $(ENGINE_UNIT_TESTS)
+
+tests_unit_test_vg_store_SOURCES = tests/unit/test-vg-store.c
+tests_unit_test_vg_store_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_unit_test_vg_store_CFLAGS = $(CFLAGS_UNIT)
+tests_unit_test_vg_store_LDADD = $(LIBS_LVM) $(LIBS_UNIT)
+
+tests_unit_test_vg_backup_SOURCES = tests/unit/test-vg-backup.c
+tests_unit_test_vg_backup_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_unit_test_vg_backup_CFLAGS = $(CFLAGS_UNIT)
+tests_unit_test_vg_backup_LDADD = $(LIBS_LVM) $(LIBS_UNIT)

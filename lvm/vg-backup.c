@@ -127,13 +127,20 @@ static int archive_current(const char *state_dir, const char *vg_name, struct vg
 	return fsync_dir(archive_dir, err);
 }
 
+/*
+ * Newest first by the time the file was archived, then by seqno: a VG name
+ * reused after vgremove starts again at seqno 1, and its versions are still
+ * the newest.
+ */
 static int cmp_entry_newest_first(const void *a, const void *b)
 {
 	const struct vg_archive_entry *x = a, *y = b;
 
+	if (x->mtime_ns != y->mtime_ns)
+		return x->mtime_ns > y->mtime_ns ? -1 : 1;
 	if (x->seqno != y->seqno)
 		return x->seqno > y->seqno ? -1 : 1;
-	return x->mtime > y->mtime ? -1 : (x->mtime < y->mtime);
+	return 0;
 }
 
 int vg_archive_list(const char *state_dir, const char *vg_name, struct vg_archive_entry **ret_entries,
@@ -180,6 +187,7 @@ int vg_archive_list(const char *state_dir, const char *vg_name, struct vg_archiv
 		entries[n].path = TAKE_PTR(path);
 		entries[n].seqno = strtoull(rest, NULL, 10);
 		entries[n].mtime = st.st_mtime;
+		entries[n].mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 		n++;
 	}
 	closedir(dir);
@@ -260,6 +268,8 @@ int vg_backup_rename(const char *state_dir, const char *old_name, const char *ne
 	if (asprintf(&dir, "%s/backup", state_dir) < 0 || asprintf(&from, "%s/%s", dir, old_name) < 0 ||
 	    asprintf(&to, "%s/%s", dir, new_name) < 0)
 		return vg_error_set(err, -ENOMEM, "out of memory");
+	if (access(to, F_OK) == 0)
+		return vg_error_set(err, -EEXIST, "%s exists already: not replacing it with %s", to, from);
 	if (rename(from, to) < 0)
 		return errno == ENOENT ? 0 : vg_error_set(err, -errno, "cannot rename %s to %s: %m", from, to);
 	return fsync_dir(dir, err);

@@ -25,7 +25,7 @@ struct vg_backup_policy {
 int vg_backup_write(const char *state_dir, const struct vg *vg, const struct vg_text_header *header,
 		    const struct vg_backup_policy *policy, struct vg_error *err);
 
-/* Rename <state>/backup/<old> to <new> (after a VG rename). Missing backups are fine. */
+/* Rename <state>/backup/<old> to <new>. Missing backups are fine; -EEXIST when <new> exists. */
 int vg_backup_rename(const char *state_dir, const char *old_name, const char *new_name, struct vg_error *err);
 
 /* After a VG is removed: its backup moves to the archive. */
@@ -34,7 +34,8 @@ int vg_backup_retire(const char *state_dir, const char *vg_name, struct vg_error
 struct vg_archive_entry {
 	char *path;
 	uint64_t seqno;
-	int64_t mtime;
+	int64_t mtime;    /* seconds */
+	int64_t mtime_ns; /* for ordering */
 };
 
 /* Archived versions of @vg_name, newest first. */

@@ -125,6 +125,34 @@ static bool lv_on_pv(const struct vg_lv *lv, size_t pv_index)
 	return false;
 }
 
+/*
+ * lvm2 refuses a VG whose "vg/lv" full names do not fit its 128-byte name
+ * buffers: strlen(vg) + strlen(lv) must stay at or below 124 (measured with
+ * lvm2 2.03.16), so both names are checked together.
+ */
+#define LVM_FULL_NAME_MAX 124
+
+static int full_name_check(const char *vg_name, const char *lv_name, struct vg_error *err)
+{
+	size_t len = strlen(vg_name) + strlen(lv_name);
+
+	if (len > LVM_FULL_NAME_MAX)
+		return vg_error_set(err, -EINVAL,
+				    "the names %s/%s are too long together (%zu characters; lvm2 allows %d for VG and LV)",
+				    vg_name, lv_name, len, LVM_FULL_NAME_MAX);
+	return 0;
+}
+
+static int full_names_check(const char *vg_name, const struct vg *vg, struct vg_error *err)
+{
+	for (size_t l = 0; l < vg->n_lvs; l++) {
+		int r = full_name_check(vg_name, vg->lvs[l]->name, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* ---- PVs joining ---- */
 
 static int pv_from_join(const struct vg *vg, const struct pv_join *join, struct vg_pv **ret_pv,
@@ -348,6 +376,9 @@ int vg_op_rename(const struct vg *vg, const char *new_name, struct vg **ret_vg, 
 		return r;
 	if (streq(vg->name, new_name))
 		return vg_error_set(err, -EALREADY, "VG %s already has that name", vg->name);
+	r = full_names_check(new_name, vg, err);
+	if (r < 0)
+		return r;
 	copy = clone_or_fail(vg, err);
 	if (!copy)
 		return -ENOMEM;
@@ -553,6 +584,8 @@ int vg_op_split(const struct vg *from, const char *const *pv_ids, size_t n_pv_id
 		if (moves && vg_find_lv(dst, from->lvs[l]->name))
 			return vg_error_set(err, -EEXIST, "VG %s already has an LV called %s", dst->name,
 					    from->lvs[l]->name);
+		if (moves && (r = full_name_check(dst->name, from->lvs[l]->name, err)) < 0)
+			return r;
 	}
 	r = move_pvs_and_lvs(src, dst, move);
 	if (r < 0)
@@ -585,6 +618,9 @@ int vg_op_merge(const struct vg *into, const struct vg *from, struct vg **ret_vg
 			return vg_error_set(err, -ENOTSUP, "LV %s of VG %s is not a plain linear/striped LV; vgtool cannot move it between VGs",
 					    from->lvs[l]->name, from->name);
 	}
+	r = full_names_check(into->name, from, err);
+	if (r < 0)
+		return r;
 	src = clone_or_fail(from, err);
 	dst = clone_or_fail(into, err);
 	if (!src || !dst)
@@ -694,6 +730,8 @@ int lv_op_create(const struct vg *vg, const struct lv_create_request *req, struc
 	int r;
 
 	r = lv_name_check(req->name, err);
+	if (r == 0)
+		r = full_name_check(vg->name, req->name, err);
 	if (r < 0)
 		return r;
 	if (vg_find_lv(vg, req->name))
@@ -856,6 +894,8 @@ int lv_op_rename(const struct vg *vg, const char *name, const char *new_name, st
 	if (!find_changeable_lv(vg, name, err))
 		return err ? err->code : -ENOENT;
 	r = lv_name_check(new_name, err);
+	if (r == 0)
+		r = full_name_check(vg->name, new_name, err);
 	if (r < 0)
 		return r;
 	if (streq(name, new_name))

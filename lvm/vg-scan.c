@@ -57,17 +57,6 @@ static void scan_one_device(struct blockdev *dev, struct pv_scan *pv)
 		scan_one_mda(dev, pv->label.metadata_areas[i].offset_bytes, &pv->mdas[pv->n_mdas++]);
 }
 
-/* The freshest readable copy a device holds, or NULL. */
-static const struct pv_scan_mda *best_mda(const struct pv_scan *pv)
-{
-	const struct pv_scan_mda *best = NULL;
-
-	for (size_t i = 0; i < pv->n_mdas; i++)
-		if (pv->mdas[i].has_text && (!best || pv->mdas[i].seqno > best->seqno))
-			best = &pv->mdas[i];
-	return best;
-}
-
 static bool same_text(const struct pv_scan_mda *a, const struct pv_scan_mda *b)
 {
 	return a->text_len == b->text_len && memcmp(a->text, b->text, a->text_len) == 0;
@@ -130,19 +119,20 @@ static int assemble_vg(struct vg_scan_result *result, const char *vg_id, struct 
 
 		for (size_t i = 0; i < result->n_pvs; i++) {
 			const struct pv_scan *pv = &result->pvs[i];
-			const struct pv_scan_mda *best = best_mda(pv);
-			bool holds_vg = false;
+			bool behind = false;
 
+			/* a device is stale when any of its areas holding this VG is behind */
 			for (size_t m = 0; m < pv->n_mdas; m++) {
 				const struct pv_scan_mda *mda = &pv->mdas[m];
 
 				if (!mda->has_text || !streq(mda->vg_id, vg_id))
 					continue;
-				holds_vg = true;
+				if (mda->seqno < winner->seqno)
+					behind = true;
 				if (mda->seqno == winner->seqno && !same_text(mda, winner))
 					svg->inconsistent = true;
 			}
-			if (holds_vg && best && best->seqno < winner->seqno && add_stale(svg, i) < 0)
+			if (behind && add_stale(svg, i) < 0)
 				return -ENOMEM;
 		}
 		return 0;

@@ -143,6 +143,7 @@ int vg_store_commit(struct vg_store *store, struct vg *new_vg, const struct vg_c
 		    size_t n_joining, const struct vg_text_header *header, struct vg_error *err)
 {
 	_cleanup_free_ struct vg_commit_target *targets = NULL;
+	_cleanup_free_ char *old_name = NULL;
 	uint64_t old_seqno = new_vg->seqno;
 	int r;
 
@@ -182,6 +183,7 @@ int vg_store_commit(struct vg_store *store, struct vg *new_vg, const struct vg_c
 					       new_vg->name);
 	}
 
+	old_name = store->vg->name ? strdup(store->vg->name) : NULL;
 	vg_free(store->vg);
 	store->vg = new_vg;
 	free(store->targets);
@@ -189,6 +191,13 @@ int vg_store_commit(struct vg_store *store, struct vg *new_vg, const struct vg_c
 	store->n_missing = 0;
 
 	if (store->state_dir) {
+		/* a renamed VG: the backup under the old name is history now */
+		if (old_name && !streq(old_name, store->vg->name)) {
+			r = vg_backup_retire(store->state_dir, old_name, err);
+			if (r < 0)
+				return vg_error_prefix(err, r, "VG %s was committed, but archiving the backup of its old name failed: ",
+						       store->vg->name);
+		}
 		r = vg_backup_write(store->state_dir, store->vg, header, &store->backup_policy, err);
 		if (r < 0)
 			return vg_error_prefix(err, r, "VG %s was committed, but its backup failed: ", store->vg->name);

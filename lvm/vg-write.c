@@ -161,11 +161,20 @@ int vg_commit(const struct vg *vg, const struct vg_text_header *header, struct v
 				return vg_error_prefix(err, r, "VG %s: ", vg->name);
 			if (area->header.slots[MDA_SLOT_COMMITTED].flags & RAW_LOCN_IGNORED)
 				continue; /* a metadata area the administrator told us to ignore */
-			r = mda_write_text(target->dev, &area->header, text, text_len, &area->new_slot, err);
-			if (r < 0)
-				return vg_error_prefix(err, r, "VG %s: ", vg->name);
+			/* every area must take the text before any is written: a refusal writes nothing */
+			if ((uint64_t)text_len + 1 > mda_max_text_bytes(area->header.size_bytes))
+				return vg_error_set(err, -ENOSPC,
+						    "VG %s: its metadata (%zu bytes) does not fit the %" PRIu64
+						    "-byte metadata area of %s (at most %" PRIu64 " bytes of text)",
+						    vg->name, text_len + 1, area->header.size_bytes, target->dev->path,
+						    mda_max_text_bytes(area->header.size_bytes));
 			n_areas++;
 		}
+	}
+	for (size_t a = 0; a < n_areas; a++) {
+		r = mda_write_text(areas[a].target->dev, &areas[a].header, text, text_len, &areas[a].new_slot, err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "VG %s: ", vg->name);
 	}
 	if (n_areas == 0)
 		return vg_error_set(err, -EINVAL, "VG %s: none of its PVs has a usable metadata area", vg->name);

@@ -73,6 +73,47 @@ rpc lv.show '{"vg":"vg_bulk","name":"on_d4"}' >/dev/null || fail "on_d4 did not 
 rpc vg.rename '{"name":"vg_raid","new_name":"vg_mirror"}' >/dev/null
 rpc lv.rename '{"vg":"vg_bulk","name":"on_d4","new_name":"moved"}' >/dev/null
 
+# history and restore: an archived version comes back as the next seqno
+hist=$(rpc metadata.history '{"vg":"vg_bulk"}')
+[ "$(json_get "$hist" 'len(j["versions"])')" -ge 3 ] || fail "too little history: $hist"
+with_vm2=$(json_get "$hist" '[v["seqno"] for v in j["versions"]][0]')
+rpc lv.remove '{"vg":"vg_bulk","name":"lv_vm2"}' >/dev/null
+expect_error ENOENT lv.show '{"vg":"vg_bulk","name":"lv_vm2"}' >/dev/null
+rpc metadata.restore '{"vg":"vg_bulk","seqno":'$with_vm2'}' >/dev/null
+rpc lv.show '{"vg":"vg_bulk","name":"lv_vm2"}' >/dev/null || fail "restore did not bring lv_vm2 back"
+expect_error ENOTSUP lv.activate '{"vg":"vg_bulk","name":"lv_vm2"}' | grep -q kernel || fail "activation message"
+
+# events: a subscriber sees commits, and can resume from a sequence number
+python3 - "$SOCK" <<'PY'
+import json, socket, sys
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.settimeout(10); s.connect(sys.argv[1]); return s
+sub = conn()
+sub.sendall(b'{"jsonrpc":"2.0","id":1,"method":"events.subscribe"}\n')
+buf = b""
+while b"\n" not in buf:
+    buf += sub.recv(65536)
+line, buf = buf.split(b"\n", 1)
+start = json.loads(line)["result"]["seq"]
+w = conn()
+w.sendall(b'{"jsonrpc":"2.0","id":2,"method":"lv.create","params":{"vg":"vg_bulk","name":"evt","size":"4M"}}\n')
+w.recv(65536)
+while b"\n" not in buf:
+    buf += sub.recv(65536)
+event = json.loads(buf.split(b"\n", 1)[0])
+assert event["method"] == "event" and event["params"]["type"] == "commit" and event["params"]["vg"] == "vg_bulk", event
+assert event["params"]["seq"] == start + 1, (event, start)
+# resuming from before that event replays it
+again = conn()
+again.sendall(('{"jsonrpc":"2.0","id":3,"method":"events.subscribe","params":{"since":%d}}\n' % start).encode())
+data = b""
+while data.count(b"\n") < 2:
+    data += again.recv(65536)
+replayed = json.loads(data.split(b"\n")[1])
+assert replayed["params"]["seq"] == start + 1, replayed
+print("events ok")
+PY
+
 # a restart finds the same state
 before=$(rpc lv.list)
 stop_daemon

@@ -46,13 +46,13 @@ EXTRA_DIST += $(DAEMON_INTEGRATION_TESTS)
 sbin_PROGRAMS += daemon/vgtoold
 CPPFLAGS_VGTOOLD = $(AM_CPPFLAGS) -I$(srcdir)/common -I$(srcdir)/mdraid -I$(srcdir)/lvm -I$(srcdir)/daemon \
 	$(JSONC_CFLAGS) $(BLKID_CFLAGS) $(UDEV_CFLAGS)
-daemon_vgtoold_SOURCES = \
-	daemon/vgtoold.c \
+VGTOOLD_CORE = \
 	daemon/daemon-config.c daemon/daemon-config.h \
 	daemon/rpc.c daemon/rpc.h \
 	daemon/server.c daemon/server.h \
 	daemon/handlers.c daemon/handlers.h \
 	daemon/host.c daemon/host.h
+daemon_vgtoold_SOURCES = daemon/vgtoold.c $(VGTOOLD_CORE)
 daemon_vgtoold_CPPFLAGS = $(CPPFLAGS_VGTOOLD)
 daemon_vgtoold_LDADD = $(LIBS_DAEMON) $(JSONC_LIBS)
 
@@ -74,3 +74,12 @@ daemon/vgtoold.service: daemon/vgtoold.service.in Makefile
 CLEANFILES += daemon/vgtoold.service
 EXTRA_DIST += daemon/vgtoold.service.in tests/integration/daemon-notify.sh
 TESTS += tests/integration/daemon-notify.sh
+
+# The request parser and dispatcher under libFuzzer (or replaying its corpus).
+check_PROGRAMS += tests/fuzz/fuzz-rpc
+FUZZ_TESTS += tests/fuzz/rpc.fuzz
+tests_fuzz_fuzz_rpc_SOURCES = tests/fuzz/fuzz-rpc.c $(FUZZ_DRIVER) $(VGTOOLD_CORE)
+tests_fuzz_fuzz_rpc_CPPFLAGS = $(CPPFLAGS_VGTOOLD)
+tests_fuzz_fuzz_rpc_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_rpc_LDADD = $(LIBS_DAEMON) $(JSONC_LIBS)
+tests_fuzz_fuzz_rpc_LDFLAGS = $(LDFLAGS_FUZZ)

@@ -617,6 +617,27 @@ int server_subscribe(struct handler_ctx *ctx, uint64_t since, struct json_object
 	return HANDLER_SENT;
 }
 
+char *server_dispatch_line(struct server *server, const char *line, size_t len, bool may_write)
+{
+	struct connection conn = { .fd = -1, .may_read = true, .may_write = may_write };
+	char *replies;
+
+	conn.next = server->connections;
+	server->connections = &conn; /* so events and deferred replies find it */
+	handle_line(server, &conn, line, len);
+	commit_staged(server);
+	server->connections = conn.next;
+	for (struct deferred_reply *d = server->deferred; d; d = d->next)
+		if (d->conn == &conn)
+			d->conn = NULL;
+	free(conn.in);
+	if (!conn.out)
+		return strdup("");
+	replies = strndup(conn.out, conn.out_len);
+	free(conn.out);
+	return replies;
+}
+
 uint64_t server_commit_count(const struct server *server)
 {
 	return server->commits;

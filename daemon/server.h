@@ -57,6 +57,14 @@ int server_defer_reply(struct handler_ctx *ctx, const char *vg_name, struct json
 /* Publish an event to subscribers: {seq, time, type, ...@fields}. Takes @fields. */
 void server_publish_event(struct server *server, const char *type, struct json_object *fields);
 
+/*
+ * Handle one request line as if a client with write rights (@may_write) had
+ * sent it, commit what it staged, and return every line the client would
+ * have received (malloc'ed; NULL on ENOMEM). For tests and the fuzz harness
+ * of the dispatcher: the same code path as the socket, without one.
+ */
+char *server_dispatch_line(struct server *server, const char *line, size_t len, bool may_write);
+
 /* The number of commits written since start (for tests and benchmarks of group commit). */
 uint64_t server_commit_count(const struct server *server);
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "handlers.h"
+#include "udev-monitor.h"
 #include "host.h"
 #include "log.h"
 #include "server.h"
@@ -65,6 +66,8 @@ struct server {
 	int epoll_fd;
 	int listen_fd;
 	int signal_fd;
+	struct udev_monitor_watch *watch; /* devices and image files coming and going; NULL if unavailable */
+	bool rescan_pending;
 	bool stopping;
 	struct connection *connections;
 	struct deferred_reply *deferred;
@@ -706,6 +709,24 @@ int server_new(const struct daemon_config *config, struct host *host, struct ser
 	epoll_ctl(server->epoll_fd, EPOLL_CTL_ADD, server->listen_fd, &ev);
 	ev.data.ptr = &server->signal_fd;
 	epoll_ctl(server->epoll_fd, EPOLL_CTL_ADD, server->signal_fd, &ev);
+
+	/* device events are a convenience: without them the daemon still serves, it just learns later */
+	_cleanup_free_ const char **dirs = calloc(config->n_scan_dirs + 1, sizeof(*dirs));
+	struct udev_monitor_config watch_config = { .block_source = UDEV_MONITOR_SOURCE_NONE, .filter = host->filter };
+	struct vg_error watch_err = { 0 };
+	for (size_t d = 0; dirs && d < config->n_scan_dirs; d++) {
+		if (streq(config->scan_dirs[d], "/dev"))
+			watch_config.block_source = UDEV_MONITOR_SOURCE_AUTO;
+		else
+			dirs[watch_config.n_scan_dirs++] = config->scan_dirs[d];
+	}
+	watch_config.scan_dirs = dirs;
+	if (dirs && udev_monitor_watch_new(&watch_config, &server->watch, &watch_err) == 0) {
+		ev.data.ptr = &server->watch;
+		epoll_ctl(server->epoll_fd, EPOLL_CTL_ADD, udev_monitor_watch_fd(server->watch), &ev);
+	} else {
+		vg_log(LOG_WARNING, "not watching for device changes: %s", watch_err.message);
+	}
 	*ret_server = TAKE_PTR(server);
 	return 0;
 }
@@ -739,6 +760,7 @@ struct server *server_free(struct server *server)
 	}
 	if (server->signal_fd >= 0)
 		close(server->signal_fd);
+	udev_monitor_watch_free(server->watch);
 	if (server->epoll_fd >= 0)
 		close(server->epoll_fd);
 	free(server);
@@ -772,6 +794,31 @@ static void drop_stalled_and_closed(struct server *server)
 	}
 }
 
+/*
+ * Devices and image files came or went: tell subscribers, and rescan once
+ * the round's commits are done. Changes of devices we hold open are our own
+ * writes and are ignored.
+ */
+static void read_device_events(struct server *server)
+{
+	struct udev_monitor_event ev;
+	struct vg_error err = { 0 };
+
+	while (udev_monitor_watch_read(server->watch, &ev, &err) == 0) {
+		struct json_object *fields;
+
+		if (ev.action == UDEV_MONITOR_CHANGE)
+			continue;
+		fields = json_object_new_object();
+		json_object_object_add(fields, "device", json_object_new_string(ev.path));
+		server_publish_event(server, ev.action == UDEV_MONITOR_ADD	  ? "device.added"
+					     : ev.action == UDEV_MONITOR_REMOVE ? "device.removed"
+										: "device.rescan",
+				     fields);
+		server->rescan_pending = true;
+	}
+}
+
 int server_run(struct server *server, struct vg_error *err)
 {
 	struct epoll_event events[64];
@@ -789,6 +836,8 @@ int server_run(struct server *server, struct vg_error *err)
 
 			if (ptr == &server->listen_fd) {
 				accept_connection(server);
+			} else if (ptr == &server->watch) {
+				read_device_events(server);
 			} else if (ptr == &server->signal_fd) {
 				struct signalfd_siginfo si;
 
@@ -805,6 +854,13 @@ int server_run(struct server *server, struct vg_error *err)
 		}
 		/* one commit per VG for everything accepted in this round */
 		commit_staged(server);
+		if (server->rescan_pending) {
+			struct vg_error rescan_err = { 0 };
+
+			server->rescan_pending = false;
+			if (host_rescan(server->host, &rescan_err) < 0)
+				vg_log(LOG_ERR, "rescanning devices failed: %s", rescan_err.message);
+		}
 		for (struct connection *c = server->connections; c; c = c->next)
 			process_input(server, c);
 		commit_staged(server);

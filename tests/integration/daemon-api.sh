@@ -114,6 +114,29 @@ assert replayed["params"]["seq"] == start + 1, replayed
 print("events ok")
 PY
 
+# a new image file in the scan directory is noticed and usable without a restart
+python3 - "$SOCK" "$D/img/d5.img" <<'PY'
+import json, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.settimeout(10); s.connect(sys.argv[1])
+s.sendall(b'{"jsonrpc":"2.0","id":1,"method":"events.subscribe"}\n')
+buf = b""
+while b"\n" not in buf:
+    buf += s.recv(65536)
+buf = buf.split(b"\n", 1)[1]
+with open(sys.argv[2], "wb") as f:
+    f.truncate(64 << 20)
+while True:
+    while b"\n" not in buf:
+        buf += s.recv(65536)
+    line, buf = buf.split(b"\n", 1)
+    ev = json.loads(line)["params"]
+    if ev["type"] == "device.added" and ev["device"] == sys.argv[2]:
+        break
+print("device event ok")
+PY
+rpc host.status >/dev/null # the rescan happens at the end of the event's round
+rpc vg.extend '{"name":"vg_bulk","pvs":["'$D'/img/d5.img"]}' >/dev/null || fail "the new image file is not usable"
+
 # a restart finds the same state
 before=$(rpc lv.list)
 stop_daemon
@@ -125,7 +148,7 @@ stop_daemon
 
 if [ "$(id -u)" = 0 ] && command -v lvm >/dev/null; then
 	loops=()
-	for i in 1 2 3 4; do loops+=("$(take_loop "$D/img/d$i.img")"); done
+	for i in 1 2 3 4 5; do loops+=("$(take_loop "$D/img/d$i.img")"); done
 	use_stock_lvm "${loops[@]}"
 	agree_with_stock "${loops[@]}"
 	stock_lvm vgck vg_bulk || fail "vgck vg_bulk"

@@ -5,7 +5,19 @@ metadata_tools_vgrescue_SOURCES = \
 	metadata-tools/rescue-output.c \
 	metadata-tools/rescue-md.c \
 	metadata-tools/rescue-pv.c \
-	metadata-tools/rescue-dump.c
+	metadata-tools/rescue-dump.c \
+	metadata-tools/rescue-model.c metadata-tools/rescue-model.h \
+	metadata-tools/rescue-scan.c \
+	metadata-tools/rescue-layout.c \
+	metadata-tools/rescue-map.c \
+	metadata-tools/rescue-extract.c \
+	metadata-tools/rescue-history.c
 metadata_tools_vgrescue_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/common -I$(srcdir)/mdraid -I$(srcdir)/lvm \
 	-I$(srcdir)/metadata-tools $(JSONC_CFLAGS)
 metadata_tools_vgrescue_LDADD = mdraid/libvgmd.a lvm/libvglvm.a common/libvgcommon.a $(JSONC_LIBS)
+
+RESCUE_INTEGRATION_TESTS = \
+	tests/integration/rescue.sh \
+	tests/integration/rescue-hostile.sh
+TESTS += $(RESCUE_INTEGRATION_TESTS)
+EXTRA_DIST += $(RESCUE_INTEGRATION_TESTS)

@@ -20,6 +20,13 @@ enum {
 int rescue_md_examine(int argc, char **argv);
 int rescue_pv_examine(int argc, char **argv);
 int rescue_dump(int argc, char **argv);
+int rescue_scan(int argc, char **argv);
+int rescue_layout(int argc, char **argv);
+int rescue_map(int argc, char **argv);
+int rescue_extract(int argc, char **argv);
+int rescue_history(int argc, char **argv);
+int rescue_restore(int argc, char **argv);
+int rescue_recipe(int argc, char **argv);
 
 /* "vgrescue: <message>" on stderr. */
 void rescue_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -18,6 +18,13 @@ static const struct {
 	{ "md", "examine", rescue_md_examine, "show the md superblock of each device" },
 	{ "pv", "examine", rescue_pv_examine, "show the PV label, header and metadata areas" },
 	{ "dump", NULL, rescue_dump, "show the VGs found on the devices (LVM text or --json)" },
+	{ "scan", NULL, rescue_scan, "mirrors, PVs and VGs found: fresh/stale legs, seqnos, missing PVs" },
+	{ "layout", NULL, rescue_layout, "rebuild the VGs as LVM text from the best surviving copy" },
+	{ "map", NULL, rescue_map, "where VG/LV lies: dmsetup table and losetup commands" },
+	{ "extract", NULL, rescue_extract, "copy VG/LV's bytes out of raw devices or legs (--to FILE|-)" },
+	{ "history", NULL, rescue_history, "older metadata versions of VG in ring buffers and backups" },
+	{ "restore", NULL, rescue_restore, "write an older VG version back as the next seqno (--write)" },
+	{ "recipe", NULL, rescue_recipe, "how to reach VG/LV with stock lvm2 on a rescue medium" },
 };
 
 static void usage(FILE *out)

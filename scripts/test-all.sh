@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The whole test suite, as CI runs it: install dependencies, then
-#   1. a plain build and `make check`,
+#   1. a plain build, `make check`, and `make check-vm` (QEMU on Debian's
+#      kernel: real md and device-mapper),
 #   2. a build with -fsanitize=address,undefined and `make check`
 #      (any sanitizer report fails the test that triggered it),
 #   3. a clang libFuzzer build that fuzzes every harness for a bounded time,
@@ -12,7 +13,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc)
 
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --vm
 autoreconf -fi >/dev/null
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
@@ -47,6 +48,12 @@ run_suite() {
 }
 
 run_suite plain
+echo "=== VM tests (QEMU, Debian's kernel)"
+if ! (cd "$top/build/plain" && make -s check-vm); then
+	suite_failed=1
+	find "$top/build/plain/tests/vm" -name '*.log' -exec tail -n 60 {} + 2>/dev/null
+fi
+count_results "$top/build/plain/tests/vm"
 run_suite sanitizers --enable-sanitizers
 
 echo "=== libFuzzer build"

@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The QEMU harness of tests/vm: Debian's own kernel (linux-image-amd64,
+# taken with apt-get download and unpacked, no update-initramfs), a small
+# initramfs made here (busybox-static, mdadm, lvm2, e2fsprogs, util-linux
+# and our binaries with their shared libraries, and the modules
+# virtio_pci virtio_blk md-mod raid1 dm-mod ext4 loop with what modprobe
+# --show-depends says they need), virtio disks backed by image files.
+# Busybox's shell prefers its own applets, so guest scripts call the real
+# tools by full path (/usr/sbin/losetup, /usr/sbin/mdadm, ...).
+# The guest runs one script and powers off; everything it prints comes back
+# through the serial console.
+#
+#   vm_prepare                 fetch the kernel and build the initramfs (cached)
+#   vm_run OUT SCRIPT IMG...   boot, run SCRIPT as /test.sh with IMG... as /dev/vda, vdb, ...
+#
+# Needs: qemu-system-x86_64, busybox-static, cpio, kmod, apt-get (scripts/install-deps.sh --vm).
+VM_CACHE="${VG_VM_CACHE:-$top_builddir/tests/vm/cache}"
+VM_MODULES="virtio_pci virtio_blk md-mod raid1 dm-mod ext4 loop"
+
+vm_prepare() {
+	local root="$VM_CACHE/kernel" kver
+	mkdir -p "$VM_CACHE"
+	if [ ! -f "$VM_CACHE/vmlinuz" ]; then
+		local pkg
+		rm -rf "$root" && mkdir -p "$root"
+		pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n 1)
+		[ -n "$pkg" ] || { echo "cannot find Debian's kernel package (apt-get update first)"; return 1; }
+		(cd "$VM_CACHE" && apt-get download "$pkg" >/dev/null 2>&1) || { echo "apt-get download $pkg failed"; return 1; }
+		dpkg-deb -x "$VM_CACHE/$pkg"_*.deb "$root"
+		kver=$(ls "$root/lib/modules")
+		depmod -b "$root" "$kver"
+		cp "$root/boot/vmlinuz-$kver" "$VM_CACHE/vmlinuz"
+		echo "$kver" >"$VM_CACHE/kver"
+		rm -f "$VM_CACHE/$pkg"_*.deb
+	fi
+	vm_build_initramfs
+}
+
+vm_copy_binary() { # BIN DESTROOT: the binary (into /usr/sbin) and its shared libraries
+	local bin=$1 dest=$2 lib
+	mkdir -p "$dest/usr/sbin"
+	cp -L "$bin" "$dest/usr/sbin/"
+	for lib in $(ldd "$bin" 2>/dev/null | grep -o '/[^ ]*'); do
+		mkdir -p "$dest$(dirname "$lib")"
+		cp -L "$lib" "$dest$lib"
+	done
+}
+
+vm_build_initramfs() {
+	local root="$VM_CACHE/kernel" kver initrd="$VM_CACHE/initrd.cpio.gz" stamp="$VM_CACHE/initrd.stamp"
+	local tree="$VM_CACHE/initramfs" m ko bin
+	kver=$(cat "$VM_CACHE/kver")
+	# rebuilt when our binaries change
+	local want
+	want=$(cat "$top_builddir/daemon/vgtoold" "$top_builddir/metadata-tools/vgrescue" "$top_srcdir/tests/vm/vm-lib.sh" | sha256sum | cut -c1-16)
+	[ -f "$initrd" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
+	rm -rf "$tree"
+	mkdir -p "$tree"/{bin,sbin,etc,proc,sys,dev,tmp,mnt,run,lib/modules,etc/lvm}
+	cp /bin/busybox "$tree/bin/busybox"
+	for bin in /usr/sbin/mdadm /usr/sbin/lvm /usr/sbin/dmsetup /usr/sbin/mkfs.ext4 /usr/sbin/losetup /usr/sbin/e2fsck \
+		/usr/bin/sha256sum "$top_builddir/daemon/vgtoold" "$top_builddir/metadata-tools/vgrescue"; do
+		[ -x "$bin" ] && vm_copy_binary "$bin" "$tree"
+	done
+	mkdir -p "$tree/lib/modules/$kver"
+	: >"$tree/modules.list"
+	for m in $VM_MODULES; do
+		for ko in $(modprobe --show-depends -d "$root" -S "$kver" "$m" | awk '$1 == "insmod" { print $2 }'); do
+			grep -qx "$(basename "$ko")" "$tree/modules.list" 2>/dev/null && continue
+			cp "$ko" "$tree/lib/modules/"
+			basename "$ko" >>"$tree/modules.list"
+		done
+	done
+	cat >"$tree/etc/lvm/lvm.conf" <<'EOC'
+devices { obtain_device_list_from_udev = 0 external_device_info_source = "none" use_devicesfile = 0
+	  write_cache_state = 0 hints = "none" md_component_detection = 1 }
+global { use_lvmlockd = 0 event_activation = 0 }
+activation { udev_sync = 0 udev_rules = 0 monitoring = 0 verify_udev_operations = 1 }
+backup { backup = 0 archive = 0 }
+EOC
+	cat >"$tree/init" <<'EOC'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/usr/sbin:/bin:/sbin DM_DISABLE_UDEV=1
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+mkdir -p /run/lvm /run/lock/lvm
+for m in $(cat /modules.list); do insmod /lib/modules/$m 2>/dev/null; done
+mdev -s 2>/dev/null
+echo "VMTEST BOOTED"
+if sh /test.sh; then echo "VMTEST RESULT PASS"; else echo "VMTEST RESULT FAIL $?"; fi
+sync
+poweroff -f
+EOC
+	chmod +x "$tree/init"
+	(cd "$tree" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$initrd.new"
+	mv "$initrd.new" "$initrd"
+	echo "$want" >"$stamp"
+}
+
+vm_run() { # OUT SCRIPT IMG...
+	local out=$1 script=$2 initrd="$VM_CACHE/initrd.cpio.gz" work drives=() img
+	shift 2
+	work=$(mktemp -d)
+	# the test script rides in a second initramfs appended to the first
+	mkdir -p "$work/add"
+	cp "$script" "$work/add/test.sh"
+	(cd "$work/add" && echo test.sh | cpio -o -H newc 2>/dev/null | gzip -1) >"$work/add.cpio.gz"
+	cat "$initrd" "$work/add.cpio.gz" >"$work/initrd"
+	for img in "$@"; do
+		drives+=(-drive "file=$img,if=virtio,format=raw,cache=unsafe")
+	done
+	timeout 600 qemu-system-x86_64 -machine pc -m 1024 -smp 2 -nographic -no-reboot \
+		-kernel "$VM_CACHE/vmlinuz" -initrd "$work/initrd" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=3" \
+		"${drives[@]}" </dev/null >"$out" 2>&1 || true
+	rm -rf "$work"
+	grep -q "VMTEST RESULT PASS" "$out"
+}

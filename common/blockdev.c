@@ -233,6 +233,25 @@ int blockdev_open_memory(const char *name, uint64_t size_bytes, uint32_t logical
 	return 0;
 }
 
+int blockdev_refresh_size(struct blockdev *dev, struct vg_error *err)
+{
+	struct stat st;
+	uint64_t size = 0;
+
+	if (dev->fd < 0)
+		return 0;
+	if (dev->is_block_device) {
+		if (ioctl(dev->fd, BLKGETSIZE64, &size) < 0)
+			return vg_error_set(err, -errno, "%s: cannot read the device size: %m", dev->path);
+	} else {
+		if (fstat(dev->fd, &st) < 0)
+			return vg_error_set(err, -errno, "%s: %m", dev->path);
+		size = (uint64_t)st.st_size;
+	}
+	dev->size_bytes = size;
+	return 0;
+}
+
 uint8_t *blockdev_memory_bytes(struct blockdev *dev)
 {
 	return dev->ops == &memory_ops ? dev->memory : NULL;

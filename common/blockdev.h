@@ -108,5 +108,8 @@ int blockdev_zero(struct blockdev *dev, uint64_t offset, uint64_t len, struct vg
 /* Make written data durable (fdatasync). */
 int blockdev_flush(struct blockdev *dev, struct vg_error *err);
 
+/* Read the size again (an image file grew, a disk was resized). Memory devices keep theirs. */
+int blockdev_refresh_size(struct blockdev *dev, struct vg_error *err);
+
 /* The bytes of a memory device (NULL for other backends), for tests to inspect or save. */
 uint8_t *blockdev_memory_bytes(struct blockdev *dev);

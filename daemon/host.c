@@ -86,6 +86,8 @@ static void probe_device(struct host_device *device)
 	free(device->mirror_name);
 	device->mirror_name = NULL;
 	device->is_pv = false;
+	if (!device->is_mirror)
+		blockdev_refresh_size(device->dev, &probe_err); /* an image file may have grown since it was opened */
 	device->is_md_leg = !device->is_mirror && md_super_probe(device->dev, &sb, &probe_err) == 0;
 	if (device->is_md_leg) {
 		const char *colon = strchr(sb.set_name, ':');

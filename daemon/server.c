@@ -796,8 +796,7 @@ static void drop_stalled_and_closed(struct server *server)
 
 /*
  * Devices and image files came or went: tell subscribers, and rescan once
- * the round's commits are done. Changes of devices we hold open are our own
- * writes and are ignored.
+ * the round's commits are done.
  */
 static void read_device_events(struct server *server)
 {
@@ -807,8 +806,11 @@ static void read_device_events(struct server *server)
 	while (udev_monitor_watch_read(server->watch, &ev, &err) == 0) {
 		struct json_object *fields;
 
-		if (ev.action == UDEV_MONITOR_CHANGE)
+		/* a change (a writer closed an image file, a disk was resized) is re-read, not announced */
+		if (ev.action == UDEV_MONITOR_CHANGE) {
+			server->rescan_pending = true;
 			continue;
+		}
 		fields = json_object_new_object();
 		json_object_object_add(fields, "device", json_object_new_string(ev.path));
 		server_publish_event(server, ev.action == UDEV_MONITOR_ADD	  ? "device.added"

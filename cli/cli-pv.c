@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vgtool pv ...: physical volumes on their own (vg create and vg extend make
+ * PVs as needed, so these are for preparing a device with particular
+ * metadata settings, listing, and wiping a label). Also the PV table that
+ * vg show and replies carrying PVs are printed with.
+ */
+#include <stdio.h>
+
+#include "cli.h"
+#include "table.h"
+
+static const struct cli_arg device_only[] = {
+	{ .name = "DEVICE", .param = "device", .type = CLI_STRING, .kind = CLI_KIND_PV,
+	  .help = "a block device, an image file or a mirror name" },
+	{ 0 },
+};
+
+static const struct cli_arg create_opts[] = {
+	{ .name = "metadata-size", .param = "metadata_size", .type = CLI_SIZE, .metavar = "SIZE",
+	  .help = "room for metadata text (default 1M, as lvm2)" },
+	{ .name = "metadata-copies", .param = "metadata_copies", .type = CLI_INT, .metavar = "N",
+	  .help = "metadata areas on the PV: 1 (at the start) or 2 (also at the end)" },
+	{ 0 },
+};
+
+static const struct cli_verb pv_verbs[] = {
+	{ .noun = "pv", .verb = "create", .method = "pv.create", .summary = "Write a PV label on a device",
+	  .args = device_only, .opts = create_opts, .flags = CLI_VERB_CHANGES | CLI_VERB_CREATES,
+	  .example = "vgtool pv create /dev/sdb" },
+	{ .noun = "pv", .verb = "list", .method = "pv.list", .summary = "List PVs, in VGs or not",
+	  .example = "vgtool pv list" },
+	{ .noun = "pv", .verb = "remove", .method = "pv.remove", .summary = "Wipe the label of a PV in no VG",
+	  .args = device_only, .flags = CLI_VERB_CHANGES, .done = "removed",
+	  .example = "vgtool pv remove /dev/sdb" },
+	{ 0 },
+};
+
+const struct cli_noun cli_noun_pv = { .name = "pv", .summary = "Physical volumes: devices labelled for LVM",
+				      .verbs = pv_verbs };
+
+void cli_pv_table(const struct cli_format *fmt, struct json_object *pvs, struct strbuf *out)
+{
+	static const char *const headers[] = { "PV", "VG", "SIZE", "EXTENTS", "USED", "MIRROR" };
+	_cleanup_(table_freep) struct table *t = NULL;
+	size_t n = cli_array_length(pvs);
+
+	if (n == 0) {
+		strbuf_puts(out, "No PVs. vgtool vg create VG DEVICE... makes them.\n");
+		return;
+	}
+	t = table_new(headers, ARRAY_SIZE(headers));
+	table_align_right(t, 2);
+	table_align_right(t, 3);
+	table_align_right(t, 4);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *pv = json_object_array_get_idx(pvs, i);
+		char size[64], buf[64];
+
+		table_cell(t, cli_str(pv, "device"));
+		table_cell(t, cli_str(pv, "vg"));
+		table_cell(t, cli_size_at(fmt, pv, "size_bytes", size, sizeof(size)));
+		table_cell(t, cli_text_at(pv, "pe_count", buf, sizeof(buf)));
+		table_cell(t, cli_text_at(pv, "pe_used", buf, sizeof(buf)));
+		table_cell(t, cli_str(pv, "mirror"));
+	}
+	if (table_render(t, out) < 0)
+		out->failed = true;
+}

@@ -1,56 +1,83 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The formats demo (called by scripts/demo.sh with the build directory):
-# md 1.0 legs and an LVM2 volume group written by vgtool's libraries onto
-# image files, then read by vgtool's rescue tool and by stock mdadm and lvm2.
+# The demo (called by scripts/demo.sh with the build directory): the seed
+# layout of DESIGN.md end to end through vgtool and vgtoold on image files
+# (activation backend "none"), then the rescue from one surviving leg with
+# vgrescue — and, when QEMU is at hand, the same layout run by stock mdadm
+# and lvm2 on Debian's kernel with the data read back from one leg.
 set -euo pipefail
 build=${1:?usage: demo-layout.sh BUILDDIR}
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/vgtool-demo.XXXXXX)
-loops=()
+daemon_pid=
 cleanup() {
-	for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null || true; done
+	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+vgtool() { echo "\$ vgtool $*"; "$build/cli/vgtool" --socket "$work/sock" "$@"; }
+img="$work/img"
+mkdir -p "$img" "$work/state"
 
-say "md0: a RAID-1 mirror of two legs (superblock 1.0 at the end of each leg)"
-for leg in sda5 sdc5; do
-	truncate -s 70M "$work/$leg.img"
-	"$build/tests/tools/md-write-leg" --name md0 --homehost demo --uuid 0a1b2c3d:4e5f6071:8293a4b5:c6d7e8f9 \
-		--raid-disks 2 --dev-number "$([ $leg = sda5 ] && echo 0 || echo 1)" \
-		--role "$([ $leg = sda5 ] && echo 0 || echo 1)" "$work/$leg.img"
-done
-"$build/metadata-tools/vgrescue" md examine "$work/sda5.img"
-say "stock mdadm reads the same leg"
-mdadm --examine "$work/sdc5.img" | grep -E 'Array UUID|Name|Raid Level|Device Role|Array State|Checksum'
+say "disks sda and sdc with partitions 5, 6, 7 (image files); plain disks sdb and sdd"
+for p in sda5 sda6 sda7 sdc5 sdc6 sdc7; do truncate -s 128M "$img/$p.img"; done
+truncate -s 256M "$img/sdb.img" "$img/sdd.img"
+cat >"$work/vgtoold.conf" <<EOC
+daemon { socket = "$work/sock" state_dir = "$work/state" activation = "none" }
+devices { scan = [ "$img" ] filter = [ "a|^$img/.*\\.img\$|", "r|.*|" ] }
+EOC
+"$build/daemon/vgtoold" --config "$work/vgtoold.conf" 2>"$work/vgtoold.log" &
+daemon_pid=$!
+for _ in $(seq 1 100); do [ -S "$work/sock" ] && break; sleep 0.05; done
 
-say "vg_bulk: an LVM2 volume group on two plain disks, written by vgtool"
-truncate -s 64M "$work/sdb.img" "$work/sdd.img"
-# the test's three-PV text, cut to two PVs and the LVs on them
-python3 - "$top/tests/integration/lvm-reads-ours.sh" "$work/vg.txt" <<'PY'
-import re, sys
-src = open(sys.argv[1]).read()
-text = src.split('cat >"$WORK/vg.txt" <<\'EOT\'\n', 1)[1].split('\nEOT\n', 1)[0] + '\n'
-text = text.replace('t_vg+1.x-y', 'vg_bulk')
-text = re.sub(r'\npv2 \{.*?\n\}\n', '\n', text, flags=re.S)
-text = re.sub(r'\nwide \{.*?\n\}\n\}\n', '\n', text, flags=re.S)
-open(sys.argv[2], 'w').write(text)
-PY
-"$build/tests/tools/lvm-write-vg" --create-pvs "$work/vg.txt" "$work/sdb.img" "$work/sdd.img"
-"$build/metadata-tools/vgrescue" dump --json "$work/sdb.img" "$work/sdd.img" |
-	python3 -c 'import json,sys; d=json.load(sys.stdin)
-for vg in d["vgs"]:
-    print("VG %s seqno %d, %d PVs" % (vg["name"], vg["seqno"], len(vg["pvs"])))
-    for lv in vg["lvs"]:
-        print("  LV %-12s %6d MiB in %d segment(s)" % (lv["name"], lv["size_bytes"] >> 20, len(lv["segments"])))'
+say "three mirrors, two volume groups, the LVs"
+for n in 5 6 7; do vgtool mirror create "md$((n - 5))" "$img/sda$n.img" "$img/sdc$n.img" --assume-clean >/dev/null; done
+vgtool mirror list
+vgtool vg create vg_raid md0 md1 md2 >/dev/null
+vgtool vg create vg_bulk "$img/sdb.img" "$img/sdd.img" >/dev/null
+vgtool lv create vg_raid/lv_files --size 100M >/dev/null
+vgtool lv create vg_raid/lv_vm_1 --size 60M >/dev/null
+vgtool lv create vg_bulk/lv_rushes --size 300M >/dev/null
+vgtool vg list
 
-if [ "$(id -u)" = 0 ] && command -v lvm >/dev/null; then
-	say "stock lvm2 reads the same VG (loop devices, activation off)"
-	loops+=("$(losetup -f --show "$work/sdb.img")" "$(losetup -f --show "$work/sdd.img")")
-	filter=""
-	for l in "${loops[@]}"; do filter="$filter\"a|^$l\$|\", "; done
-	lvm lvs --segments -o lv_name,seg_pe_ranges,segtype --config "devices { filter = [ $filter\"r|.*|\" ] use_devicesfile = 0 obtain_device_list_from_udev = 0 hints = \"none\" } global { activation = 0 }" vg_bulk 2>/dev/null
+say "later: md2 moves from vg_raid to vg_bulk, and lv_rushes grows onto it"
+vgtool vg move-pv md2 --from vg_raid --to vg_bulk >/dev/null
+vgtool lv extend vg_bulk/lv_rushes --size +100M >/dev/null
+vgtool vg list
+vgtool lv list
+
+say "stock mdadm reads our superblocks"
+mdadm --examine "$img/sda5.img" | grep -E 'Version|Array UUID|Name|Raid Level|Device Role|Array State|Checksum'
+
+say "rescue: sdc is gone and nothing runs; vgrescue reads sda5 alone"
+kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true; daemon_pid=
+dd if=/dev/urandom of="$work/files.bin" bs=1M count=4 status=none
+offset=$("$build/metadata-tools/vgrescue" map --json vg_raid/lv_files "$img/sda5.img" |
+	python3 -c 'import json,sys
+def find(o):
+    if isinstance(o, dict):
+        if "offset_bytes" in o: return o["offset_bytes"]
+        o = list(o.values())
+    if isinstance(o, list):
+        for v in o:
+            r = find(v)
+            if r is not None: return r
+print(find(json.load(sys.stdin)))')
+# lv_files' data as it sits on both legs of md0
+for leg in sda5 sdc5; do dd if="$work/files.bin" of="$img/$leg.img" bs=1M seek="$offset" oflag=seek_bytes conv=notrunc status=none; done
+rm -f "$img"/sdc*.img
+"$build/metadata-tools/vgrescue" scan "$img/sda5.img" "$img/sda6.img" || true
+"$build/metadata-tools/vgrescue" map vg_raid/lv_files "$img/sda5.img" "$img/sda6.img" || true
+"$build/metadata-tools/vgrescue" extract vg_raid/lv_files --to "$work/lv_files.out" "$img/sda5.img" "$img/sda6.img" || true
+if cmp -n $((4 << 20)) "$work/files.bin" "$work/lv_files.out"; then
+	echo "lv_files read back from sda5 alone: identical"
+else
+	echo "lv_files differs!"; exit 1
 fi
-say "done: the mirror, the daemon and the seed layout come with the storage engine and vgtoold"
+
+if [ "$(id -u)" = 0 ] && command -v qemu-system-x86_64 >/dev/null; then
+	say "the same on a real kernel: stock mdadm and lvm2 in a QEMU VM, rescue from one leg"
+	top_srcdir="$top" top_builddir="$build" VG_VM_CACHE="$build/tests/vm/cache" bash "$top/tests/vm/stock-tools.sh"
+fi
+say "done"

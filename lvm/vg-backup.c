@@ -12,6 +12,7 @@
 
 #define DEFAULT_KEEP_COUNT 10
 #define DEFAULT_KEEP_SECONDS (30ull * 24 * 3600)
+#define DEFAULT_MAX_COUNT 200
 
 static int mkdir_p(const char *path, struct vg_error *err)
 {
@@ -214,6 +215,7 @@ static int prune_archive(const char *state_dir, const char *vg_name, const struc
 {
 	unsigned keep = policy && policy->keep_count ? policy->keep_count : DEFAULT_KEEP_COUNT;
 	uint64_t max_age = policy && policy->keep_seconds ? policy->keep_seconds : DEFAULT_KEEP_SECONDS;
+	unsigned max_count = policy && policy->max_count ? policy->max_count : DEFAULT_MAX_COUNT;
 	struct vg_archive_entry *entries = NULL;
 	int64_t now = (int64_t)time(NULL);
 	size_t n = 0;
@@ -223,7 +225,8 @@ static int prune_archive(const char *state_dir, const char *vg_name, const struc
 	if (r < 0)
 		return r;
 	for (size_t i = keep; i < n; i++)
-		if (now - entries[i].mtime > (int64_t)max_age && unlink(entries[i].path) < 0 && errno != ENOENT) {
+		if ((i >= max_count || now - entries[i].mtime > (int64_t)max_age) && unlink(entries[i].path) < 0 &&
+		    errno != ENOENT) {
 			r = vg_error_set(err, -errno, "cannot prune %s: %m", entries[i].path);
 			break;
 		}

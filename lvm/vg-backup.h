@@ -5,7 +5,9 @@
  * vgcfgrestore -f and vgrescue accept); before it is replaced, the previous
  * one moves to <state>/archive/<vg>_<seqno>-<nonce>.vg. The archive keeps at
  * least keep_count files per VG and drops older files only once they are
- * older than keep_seconds, as lvm2's retain_min / retain_days do.
+ * older than keep_seconds, as lvm2's retain_min / retain_days do — but never
+ * more than max_count: a daemon commits far more often than an administrator
+ * types lvm commands, and the archive must not fill the state directory.
  *
  * Files are written to a temporary name, synced and renamed, so a crash
  * leaves either the old or the new backup, never a torn one.
@@ -20,6 +22,7 @@
 struct vg_backup_policy {
 	unsigned keep_count;   /* 0: 10 */
 	uint64_t keep_seconds; /* 0: 30 days */
+	unsigned max_count;    /* 0: 200 */
 };
 
 int vg_backup_write(const char *state_dir, const struct vg *vg, const struct vg_text_header *header,

@@ -353,6 +353,19 @@ static void test_retention_by_count_and_age(void **state)
 	assert_string_equal(seqnos, "10 9 8 7 6");
 }
 
+/* However young, the archive never holds more than max_count versions. */
+static void test_retention_caps_the_count(void **state)
+{
+	struct fixture *f = *state;
+	const struct vg_backup_policy policy = { .keep_count = 2, .keep_seconds = 3600, .max_count = 4 };
+	char seqnos[256];
+
+	for (uint64_t s = 1; s <= 9; s++)
+		write_backup(f->dir, "vg_busy", s, &policy);
+	archive_seqnos(f->dir, "vg_busy", seqnos, sizeof(seqnos));
+	assert_string_equal(seqnos, "8 7 6 5");
+}
+
 static void test_retention_defaults(void **state)
 {
 	struct fixture *f = *state;
@@ -537,6 +550,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_holds_backup_form, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_previous_backup_archived, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention_by_count_and_age, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_caps_the_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention_keeps_newest_after_name_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename_and_retire, setup, teardown),

@@ -126,3 +126,26 @@ tests_unit_test_vg_backup_SOURCES = tests/unit/test-vg-backup.c
 tests_unit_test_vg_backup_CPPFLAGS = $(CPPFLAGS_LVM)
 tests_unit_test_vg_backup_CFLAGS = $(CFLAGS_UNIT)
 tests_unit_test_vg_backup_LDADD = $(LIBS_LVM) $(LIBS_UNIT)
+
+# The kernel backend of activation: LV -> dm table rows (pure, in libvglvm)
+# and the device-mapper door (libdevmapper, in its own library so only the
+# programs that activate link -ldevmapper).
+lvm_libvglvm_a_SOURCES += lvm/lv-table.c lvm/lv-table.h
+noinst_LIBRARIES += lvm/libvglvm-dm.a
+lvm_libvglvm_dm_a_CPPFLAGS = $(CPPFLAGS_LVM) $(DEVMAPPER_CFLAGS)
+lvm_libvglvm_dm_a_SOURCES = lvm/dmctl-libdm.c lvm/dmctl-libdm.h
+
+check_PROGRAMS += tests/unit/test-lv-table
+TESTS += tests/unit/test-lv-table
+tests_unit_test_lv_table_SOURCES = tests/unit/test-lv-table.c
+tests_unit_test_lv_table_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_unit_test_lv_table_CFLAGS = $(CFLAGS_UNIT)
+tests_unit_test_lv_table_LDADD = $(LIBS_LVM) $(LIBS_UNIT)
+
+# Front end of the kernel backend for tests/vm/kernel-backend.sh: md assemble/stop/state
+# through md-kernel.c, LV activation through lv-table.c and dmctl-libdm.c.
+check_PROGRAMS += tests/tools/kernel-tool
+tests_tools_kernel_tool_SOURCES = tests/tools/kernel-tool.c
+tests_tools_kernel_tool_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/common -I$(srcdir)/lvm -I$(srcdir)/mdraid
+tests_tools_kernel_tool_CFLAGS = $(AM_CFLAGS)
+tests_tools_kernel_tool_LDADD = lvm/libvglvm-dm.a $(LIBS_LVM) mdraid/libvgmd.a common/libvgcommon.a $(DEVMAPPER_LIBS)

@@ -58,3 +58,6 @@ tests_tools_md_mirror_tool_LDADD = $(LIBS_MDRAID)
 
 TESTS += tests/integration/md-mirror.sh
 EXTRA_DIST += tests/integration/md-mirror.sh
+
+# The md kernel door (ioctls and sysfs), exercised for real by tests/vm/kernel-backend.sh.
+mdraid_libvgmd_a_SOURCES += mdraid/md-kernel.c mdraid/md-kernel.h

@@ -52,13 +52,15 @@ vm_build_initramfs() {
 	kver=$(cat "$VM_CACHE/kver")
 	# rebuilt when our binaries change
 	local want
-	want=$(cat "$top_builddir/daemon/vgtoold" "$top_builddir/metadata-tools/vgrescue" "$top_srcdir/tests/vm/vm-lib.sh" | sha256sum | cut -c1-16)
+	want=$(cat "$top_builddir/daemon/vgtoold" "$top_builddir/metadata-tools/vgrescue" "$top_srcdir/tests/vm/vm-lib.sh" \
+		"$top_builddir/tests/tools/kernel-tool" 2>/dev/null | sha256sum | cut -c1-16)
 	[ -f "$initrd" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
 	rm -rf "$tree"
 	mkdir -p "$tree"/{bin,sbin,etc,proc,sys,dev,tmp,mnt,run,lib/modules,etc/lvm}
 	cp /bin/busybox "$tree/bin/busybox"
 	for bin in /usr/sbin/mdadm /usr/sbin/lvm /usr/sbin/dmsetup /usr/sbin/mkfs.ext4 /usr/sbin/losetup /usr/sbin/e2fsck \
-		/usr/bin/sha256sum "$top_builddir/daemon/vgtoold" "$top_builddir/metadata-tools/vgrescue"; do
+		/usr/bin/sha256sum "$top_builddir/daemon/vgtoold" "$top_builddir/metadata-tools/vgrescue" \
+		"$top_builddir/tests/tools/kernel-tool"; do
 		[ -x "$bin" ] && vm_copy_binary "$bin" "$tree"
 	done
 	mkdir -p "$tree/lib/modules/$kver"

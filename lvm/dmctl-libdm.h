@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Device-mapper control for the kernel activation backend, behind a small
+ * ops struct so the callers (activation, the daemon) never see
+ * libdevmapper and a test can put another implementation behind them.
+ * dmctl-libdm.c is the libdevmapper implementation (FORMATS.md 5.4): create
+ * = DEV_CREATE + TABLE_LOAD + resume as one libdm CREATE task; with udev
+ * the cookie is waited for (dm_udev_wait), without udev libdm makes the
+ * /dev/mapper nodes itself. libdm's 1/0 returns and its log lines become
+ * -errno and a struct vg_error here, at the boundary; nothing is printed.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "lv-table.h"
+
+struct dmctl;
+
+struct dmctl_info {
+	bool exists;
+	bool suspended;
+	bool live_table;
+	bool inactive_table;
+	bool read_only;
+	int32_t open_count;
+	uint32_t major;
+	uint32_t minor;
+	int32_t target_count;
+};
+
+struct dmctl_ops {
+	/*
+	 * Make device @name with @uuid (may be NULL) and @table live. -EEXIST
+	 * when a device of that name or uuid exists; other ioctl errors
+	 * pass through as -errno. A half-made device is removed again.
+	 */
+	int (*create)(struct dmctl *ctl, const char *name, const char *uuid, const struct lv_table *table,
+		      bool read_only, struct vg_error *err);
+	/*
+	 * Replace the live table of @name: load @table as the inactive table
+	 * (nothing suspended yet, so a refused table changes nothing), suspend
+	 * (flushing I/O), resume (the new table goes live).
+	 */
+	int (*reload)(struct dmctl *ctl, const char *name, const struct lv_table *table, struct vg_error *err);
+	int (*rename)(struct dmctl *ctl, const char *name, const char *new_name, struct vg_error *err);
+	/* Remove @name; -EBUSY while open, -ENXIO when there is no such device. */
+	int (*remove)(struct dmctl *ctl, const char *name, struct vg_error *err);
+	/* Fill *ret_info; a device that does not exist is not an error: exists = false. */
+	int (*info)(struct dmctl *ctl, const char *name, struct dmctl_info *ret_info, struct vg_error *err);
+};
+
+struct dmctl {
+	const struct dmctl_ops *ops;
+	bool udev_sync; /* wait for udev (cookies); else libdm makes the nodes */
+};
+
+/*
+ * A libdevmapper-backed dmctl. @udev_sync: synchronise with udev through
+ * cookies (only when udev runs; libdm checks), or not at all
+ * (dm_udev_set_sync_support(0): libdm creates and removes /dev/mapper
+ * nodes itself). Process-wide libdm settings (its log function, sync
+ * support) are set here. Free with dmctl_free.
+ */
+int dmctl_libdm_new(bool udev_sync, struct dmctl **ret_ctl, struct vg_error *err);
+struct dmctl *dmctl_free(struct dmctl *ctl);
+DEFINE_CLEANUP_FUNC(struct dmctl, dmctl_free)
+
+/*
+ * /dev/VG/LV -> ../mapper/NAME, as lvm2 makes it when udev does not: under
+ * @dev_dir ("/dev"; tests pass a scratch directory), the VG directory is
+ * created when missing; an existing link is replaced.
+ */
+int lv_link_create(const char *dev_dir, const char *vg_name, const char *lv_name, const char *dm_name,
+		   struct vg_error *err);
+/* Remove the link (and the VG directory once empty). A missing link is fine. */
+int lv_link_remove(const char *dev_dir, const char *vg_name, const char *lv_name, struct vg_error *err);

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lv-table: the dm rows of LVs parsed from text metadata — FORMATS.md 5.2's
+ * two-segment linear example, striped segments, refusal of a raid1 segment
+ * and of a missing PV — and LVM2's dm names and uuids.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lv-table.h"
+#include "vg-text.h"
+
+/* The VG of FORMATS.md 3.3 (4 MiB extents, pe_start 2048) plus a striped and a raid1 LV. */
+static const char vg_text[] =
+	"vg1 {\n"
+	"id = \"vgidvg-idvg-idvg-idvg-idvg-idvg-id0001\"\n"
+	"seqno = 3\n"
+	"format = \"lvm2\"\n"
+	"status = [\"RESIZEABLE\", \"READ\", \"WRITE\"]\n"
+	"flags = []\n"
+	"extent_size = 8192\n"
+	"max_lv = 0\n"
+	"max_pv = 0\n"
+	"metadata_copies = 0\n"
+	"physical_volumes {\n"
+	"pv0 {\n"
+	"id = \"AAAAAA-bbbb-CCCC-dddd-EEEE-ffff-GGGGGG\"\n"
+	"device = \"/dev/loop2\"\n"
+	"status = [\"ALLOCATABLE\"]\n"
+	"flags = []\n"
+	"dev_size = 131072\n"
+	"pe_start = 2048\n"
+	"pe_count = 15\n"
+	"}\n"
+	"pv1 {\n"
+	"id = \"HHHHHH-iiii-JJJJ-kkkk-LLLL-mmmm-NNNNNN\"\n"
+	"device = \"/dev/loop3\"\n"
+	"status = [\"ALLOCATABLE\"]\n"
+	"flags = []\n"
+	"dev_size = 131072\n"
+	"pe_start = 2048\n"
+	"pe_count = 15\n"
+	"}\n"
+	"}\n"
+	"logical_volumes {\n"
+	"data {\n"
+	"id = \"lvtwo0-lvtw-olvt-wolv-twol-vtwo-lvtwo2\"\n"
+	"status = [\"READ\", \"WRITE\", \"VISIBLE\"]\n"
+	"flags = []\n"
+	"segment_count = 2\n"
+	"segment1 {\n"
+	"start_extent = 0\n"
+	"extent_count = 3\n"
+	"type = \"striped\"\n"
+	"stripe_count = 1\n"
+	"stripes = [\n\"pv0\", 4\n]\n"
+	"}\n"
+	"segment2 {\n"
+	"start_extent = 3\n"
+	"extent_count = 5\n"
+	"type = \"striped\"\n"
+	"stripe_count = 1\n"
+	"stripes = [\n\"pv1\", 2\n]\n"
+	"}\n"
+	"}\n"
+	"wide {\n"
+	"id = \"wide00-wide-wide-wide-wide-wide-wide01\"\n"
+	"status = [\"READ\", \"WRITE\", \"VISIBLE\"]\n"
+	"flags = []\n"
+	"segment_count = 2\n"
+	"segment1 {\n"
+	"start_extent = 0\n"
+	"extent_count = 4\n"
+	"type = \"striped\"\n"
+	"stripe_count = 2\n"
+	"stripe_size = 128\n"
+	"stripes = [\n\"pv0\", 8,\n\"pv1\", 8\n]\n"
+	"}\n"
+	"segment2 {\n"
+	"start_extent = 4\n"
+	"extent_count = 1\n"
+	"type = \"striped\"\n"
+	"stripe_count = 1\n"
+	"stripes = [\n\"pv1\", 0\n]\n"
+	"}\n"
+	"}\n"
+	"mirrored {\n"
+	"id = \"mirror-mirr-ormi-rror-mirr-ormi-rror01\"\n"
+	"status = [\"READ\", \"WRITE\", \"VISIBLE\"]\n"
+	"flags = []\n"
+	"segment_count = 1\n"
+	"segment1 {\n"
+	"start_extent = 0\n"
+	"extent_count = 1\n"
+	"type = \"raid1\"\n"
+	"device_count = 2\n"
+	"region_size = 4096\n"
+	"raids = [\n\"mirrored_rmeta_0\", \"mirrored_rimage_0\",\n\"mirrored_rmeta_1\", \"mirrored_rimage_1\"\n]\n"
+	"}\n"
+	"}\n"
+	"}\n"
+	"}\n"
+	"contents = \"Text Format Volume Group\"\n"
+	"version = 1\n"
+	"description = \"\"\n"
+	"creation_host = \"h\"\n"
+	"creation_time = 1\n";
+
+static const char *majmin_of(size_t pv_index, void *userdata)
+{
+	static const char *const devs[] = { "7:2", "7:3" };
+	(void)userdata;
+	return pv_index < ARRAY_SIZE(devs) ? devs[pv_index] : NULL;
+}
+
+static const char *only_pv0(size_t pv_index, void *userdata)
+{
+	(void)userdata;
+	return pv_index == 0 ? "/dev/loop2" : NULL;
+}
+
+static struct vg *parse_vg(void)
+{
+	struct vg_error err = { 0 };
+	struct vg *vg = NULL;
+	int r = vg_text_parse(vg_text, sizeof(vg_text) - 1, &vg, &err);
+
+	if (r < 0)
+		fail_msg("parse: %s", err.message);
+	return vg;
+}
+
+static char *table_text(const char *lv_name, lv_table_device_fn fn, int *ret_r, struct vg_error *err)
+{
+	_cleanup_(vg_freep) struct vg *vg = parse_vg();
+	_cleanup_(lv_table_freep) struct lv_table *table = NULL;
+	char *text = NULL;
+
+	assert_non_null(vg_find_lv(vg, lv_name));
+	*ret_r = lv_table_build(vg, vg_find_lv(vg, lv_name), fn, NULL, &table, err);
+	if (*ret_r < 0) {
+		assert_null(table);
+		return NULL;
+	}
+	assert_int_equal(lv_table_format(table, &text), 0);
+	return text;
+}
+
+static void test_formats_example(void **state)
+{
+	struct vg_error err = { 0 };
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	(void)state;
+	text = table_text("data", majmin_of, &r, &err);
+	assert_int_equal(r, 0);
+	assert_string_equal(text, "0 24576 linear 7:2 34816\n"
+				  "24576 40960 linear 7:3 18432\n");
+}
+
+static void test_table_rows(void **state)
+{
+	_cleanup_(vg_freep) struct vg *vg = parse_vg();
+	_cleanup_(lv_table_freep) struct lv_table *table = NULL;
+	struct vg_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(lv_table_build(vg, vg_find_lv(vg, "data"), majmin_of, NULL, &table, &err), 0);
+	assert_int_equal(table->n_rows, 2);
+	assert_int_equal(table->size_sectors, 65536);
+	assert_int_equal(table->rows[1].start_sectors, 24576);
+	assert_int_equal(table->rows[1].length_sectors, 40960);
+	assert_string_equal(table->rows[1].target, "linear");
+	assert_string_equal(table->rows[1].params, "7:3 18432");
+}
+
+static void test_striped(void **state)
+{
+	struct vg_error err = { 0 };
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	(void)state;
+	/* 4 extents over 2 stripes: each area starts at pe 8 = 2048 + 8 * 8192 = 67584, chunk 128 sectors */
+	text = table_text("wide", majmin_of, &r, &err);
+	assert_int_equal(r, 0);
+	assert_string_equal(text, "0 32768 striped 2 128 7:2 67584 7:3 67584\n"
+				  "32768 8192 linear 7:3 2048\n");
+}
+
+static void test_refuses_raid1(void **state)
+{
+	struct vg_error err = { 0 };
+	int r;
+
+	(void)state;
+	assert_null(table_text("mirrored", majmin_of, &r, &err));
+	assert_int_equal(r, -ENOTSUP);
+	assert_int_equal(err.code, -ENOTSUP);
+	assert_non_null(strstr(err.message, "raid1"));
+}
+
+static void test_missing_pv(void **state)
+{
+	struct vg_error err = { 0 };
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	(void)state;
+	assert_null(table_text("data", only_pv0, &r, &err));
+	assert_int_equal(r, -ENODEV);
+	assert_non_null(strstr(err.message, "pv1"));
+	/* a path is as good as MAJ:MIN */
+	vg_error_clear(&err);
+	text = NULL;
+	{
+		_cleanup_(vg_freep) struct vg *vg = parse_vg();
+		_cleanup_(lv_table_freep) struct lv_table *table = NULL;
+		struct vg_lv *lv = vg_find_lv(vg, "data");
+
+		/* drop the second segment: all on pv0 now */
+		lv->n_segments = 1;
+		assert_int_equal(lv_table_build(vg, lv, only_pv0, NULL, &table, &err), 0);
+		lv->n_segments = 2;
+		assert_int_equal(lv_table_format(table, &text), 0);
+		assert_string_equal(text, "0 24576 linear /dev/loop2 34816\n");
+	}
+}
+
+static void test_dm_name(void **state)
+{
+	char name[LV_DM_NAME_MAX + 1];
+	char long_vg[128], lv[128];
+	struct vg_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(lv_dm_name("vg_raid", "lv_files", name, &err), 0);
+	assert_string_equal(name, "vg_raid-lv_files");
+	assert_int_equal(lv_dm_name("my-vg", "lv-1", name, &err), 0);
+	assert_string_equal(name, "my--vg-lv--1");
+	assert_int_equal(lv_dm_name("a--b", "-", name, &err), 0);
+	assert_string_equal(name, "a----b---");
+
+	/* 63 + 1 + 63 = 127 fits exactly; one '-' more does not */
+	memset(long_vg, 'v', 63);
+	long_vg[63] = '\0';
+	assert_int_equal(lv_dm_name(long_vg, long_vg, name, &err), 0);
+	assert_int_equal(strlen(name), 127);
+	/* "-vvv…" doubles to 64: with a 63-character LV that is 128 */
+	memcpy(lv, long_vg, sizeof(lv));
+	long_vg[0] = '-';
+	assert_int_equal(lv_dm_name(long_vg, lv, name, &err), -ENAMETOOLONG);
+	assert_int_equal(lv_dm_name(long_vg, lv + 1, name, &err), 0);
+	assert_string_equal(name + 124, "vvv");
+	assert_int_equal(lv_dm_name("", "lv", name, &err), -EINVAL);
+}
+
+static void test_dm_uuid(void **state)
+{
+	char uuid[LV_DM_UUID_MAX + 1];
+	struct vg_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(lv_dm_uuid("vgidvg-idvg-idvg-idvg-idvg-idvg-id0001", "lvtwo0-lvtw-olvt-wolv-twol-vtwo-lvtwo2",
+				    uuid, &err),
+			 0);
+	assert_string_equal(uuid, "LVM-vgidvgidvgidvgidvgidvgidvgid0001lvtwo0lvtwolvtwolvtwolvtwolvtwo2");
+	assert_int_equal(strlen(uuid), 4 + 64);
+	assert_int_equal(lv_dm_uuid("short", "lvtwo0lvtwolvtwolvtwolvtwolvtwo2", uuid, &err), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_formats_example), cmocka_unit_test(test_table_rows),
+		cmocka_unit_test(test_striped),	     cmocka_unit_test(test_refuses_raid1),
+		cmocka_unit_test(test_missing_pv),     cmocka_unit_test(test_dm_name),
+		cmocka_unit_test(test_dm_uuid),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

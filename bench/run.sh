@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Run every benchmark and print a table of figures: our median, stock lvm2's
+# median in the same run, the ratio and the target. Needs root (loop devices
+# for stock lvm2) and stock lvm2; not part of `make check` (see
+# tests/integration/bench-smoke.sh for the smoke run).
+#
+# usage: run.sh [--full | --quick | --tiny] [--out FILE]
+#   --full     (default) figures 1-4 as specified, including the 10 000-LV VG (~3 min here)
+#   --quick    fewer repetitions, no 10 000-LV VG (~1 min)
+#   --tiny     tiny configurations, one repetition: checks the scripts run
+#   --out FILE also write the table (markdown) to FILE
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+MODE=full
+OUT=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) MODE=quick ;;
+	--tiny) MODE=tiny ;;
+	--full) MODE=full ;;
+	--out) OUT=$2; shift ;;
+	*) echo "usage: run.sh [--full | --quick | --tiny] [--out FILE]" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (loop devices for stock lvm2)" >&2; exit 77; }
+command -v lvm >/dev/null || { echo "bench: stock lvm2 (lvm) is not installed" >&2; exit 77; }
+
+BENCH_RESULTS=$(mktemp /tmp/vgtool-bench.XXXXXX)
+export BENCH_RESULTS
+trap 'rm -f "$BENCH_RESULTS"' EXIT
+
+case $MODE in
+full)
+	F1=(-r 5 -n 5 10 1000 10000)
+	F2=(-r 5 64 2000 4)
+	F3=(-r 5 1000)
+	F4=(-r 5 16 1000)
+	;;
+quick)
+	F1=(-r 3 -n 3 10 1000)
+	F2=(-r 3 64 2000 4)
+	F3=(-r 3 1000)
+	F4=(-r 1 16 1000)
+	;;
+tiny)
+	F1=(-r 1 -n 1 10)
+	F2=(-r 1 4 20 2)
+	F3=(-r 1 20)
+	F4=(-r 1 -p 2 -s 1 4 10)
+	;;
+esac
+
+start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+bash "$BENCH_DIR/lv-create.sh" "${F1[@]}"
+bash "$BENCH_DIR/startup.sh" "${F2[@]}"
+bash "$BENCH_DIR/rescue.sh" "${F3[@]}"
+bash "$BENCH_DIR/throughput.sh" "${F4[@]}"
+echo "Figure 5 (activation in a QEMU VM with device-mapper): not measured here (no device-mapper on this host)"
+
+table() {
+	echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), kernel $(uname -r)"
+	echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'), mode: $MODE, $(($(date +%s) - start)) s," \
+		"load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+	echo
+	echo "| # | figure | vgtoold (median) | stock lvm2 (median) | ratio | target |"
+	echo "| --- | --- | --- | --- | --- | --- |"
+	while IFS=$'\t' read -r fig what ours stock unit ratio target; do
+		echo "| $fig | $what | $ours $unit | $stock $unit | $ratio | $target |"
+	done <"$BENCH_RESULTS"
+	echo "| 5 | LV activation in the QEMU VM (device-mapper) | not measured here | | | |"
+}
+echo
+table
+[ -z "$OUT" ] || table >"$OUT"

@@ -72,8 +72,8 @@ daemon/vgtoold.service: daemon/vgtoold.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) daemon && sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 		$(srcdir)/daemon/vgtoold.service.in >$@
 CLEANFILES += daemon/vgtoold.service
-EXTRA_DIST += daemon/vgtoold.service.in tests/integration/daemon-notify.sh
-TESTS += tests/integration/daemon-notify.sh
+EXTRA_DIST += daemon/vgtoold.service.in tests/integration/daemon-notify.sh tests/integration/daemon-access.sh
+TESTS += tests/integration/daemon-notify.sh tests/integration/daemon-access.sh
 
 # The request parser and dispatcher under libFuzzer (or replaying its corpus).
 check_PROGRAMS += tests/fuzz/fuzz-rpc

@@ -1,3 +1,3 @@
 # docs/: man pages and references.
-EXTRA_DIST += docs/vgrescue.8 docs/vgtool.8 docs/api.md
-dist_man_MANS = docs/vgrescue.8 docs/vgtool.8
+EXTRA_DIST += docs/vgrescue.8 docs/vgtool.8 docs/vgtoold.8 docs/api.md
+dist_man_MANS = docs/vgrescue.8 docs/vgtool.8 docs/vgtoold.8

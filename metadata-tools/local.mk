@@ -21,3 +21,14 @@ RESCUE_INTEGRATION_TESTS = \
 	tests/integration/rescue-hostile.sh
 TESTS += $(RESCUE_INTEGRATION_TESTS)
 EXTRA_DIST += $(RESCUE_INTEGRATION_TESTS)
+
+# A statically linked vgrescue to copy onto any rescue medium (--enable-static-rescue).
+if ENABLE_STATIC_RESCUE
+sbin_PROGRAMS += metadata-tools/vgrescue-static
+metadata_tools_vgrescue_static_SOURCES = $(metadata_tools_vgrescue_SOURCES)
+metadata_tools_vgrescue_static_CPPFLAGS = $(metadata_tools_vgrescue_CPPFLAGS)
+metadata_tools_vgrescue_static_LDADD = $(metadata_tools_vgrescue_LDADD)
+metadata_tools_vgrescue_static_LDFLAGS = -static
+endif
+TESTS += tests/integration/static-rescue.sh
+EXTRA_DIST += tests/integration/static-rescue.sh

@@ -47,7 +47,7 @@ run_suite() {
 	count_results "$dir"
 }
 
-run_suite plain
+run_suite plain --enable-static-rescue
 echo "=== VM tests (QEMU, Debian's kernel)"
 if ! (cd "$top/build/plain" && make -s check-vm); then
 	suite_failed=1

@@ -18,6 +18,11 @@ static int mkdir_p(const char *path, struct vg_error *err)
 {
 	char buf[4096];
 	size_t len = strlen(path);
+	struct stat st;
+
+	/* the usual case, on every commit: it is there already */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
 
 	if (len == 0 || len >= sizeof(buf))
 		return vg_error_set(err, -EINVAL, "state directory \"%s\": bad path", path);

@@ -13,6 +13,7 @@
 #include "host.h"
 #include "inventory.h"
 #include "md-mirror.h"
+#include "md-scrub.h"
 #include "vg-ops.h"
 #include "vg-text.h"
 
@@ -1485,6 +1486,68 @@ static int mirror_dissolve(struct handler_ctx *ctx, struct json_object *params, 
 }
 
 
+
+/* Compare the legs (check), or make them equal to the source leg (repair), as md's sync_action does. */
+static int mirror_scrub(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			struct rpc_error *e)
+{
+	struct host_device *mirror;
+	const char *action = "check";
+	struct md_scrub_result result;
+	struct vg_error err = { 0 };
+	char name[64];
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("name", "action"), e)) < 0 || (r = settle_all(ctx, e)) < 0)
+		return r;
+	mirror = mirror_param(ctx, params, e);
+	if (!mirror)
+		return e->errno_code;
+	r = rpc_param_string(params, "action", false, &action, e);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (!streq(action, "check") && !streq(action, "repair"))
+		return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "action", "action must be check or repair, not \"%s\"", action);
+	if (ctx->dry_run && streq(action, "repair"))
+		action = "check";
+	snprintf(name, sizeof(name), "%s", mirror->path);
+	r = quiesce_mirror(mirror, e);
+	if (r < 0)
+		return r;
+	r = md_mirror_scrub(mirror->view, streq(action, "repair"), &result, &err);
+	if (r < 0)
+		return refuse(e, &err, r);
+	r = rescan_and_show(ctx, name, ret, e);
+	if (r < 0)
+		return r;
+	json_object_object_add(*ret, "action", json_object_new_string(action));
+	json_object_object_add(*ret, "checked_sectors", json_object_new_uint64(result.checked_sectors));
+	json_object_object_add(*ret, "mismatch_cnt", json_object_new_uint64(result.mismatched_sectors));
+	json_object_object_add(*ret, "repaired_sectors", json_object_new_uint64(result.repaired_sectors));
+	return 0;
+}
+
+/* The mirror goes away; its legs become free devices. Refused while a VG uses it. */
+static int mirror_remove(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			 struct rpc_error *e)
+{
+	struct host_device *mirror;
+	const char *name, *vg;
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("name"), e)) < 0 || (r = rpc_param_string(params, "name", true, &name, e)) < 0)
+		return r;
+	mirror = host_find_mirror(ctx->host, name);
+	if (!mirror) {
+		*ret = json_object_new_object(); /* gone already: nothing to do */
+		return 0;
+	}
+	if (mirror->is_pv && (vg = vg_of_pv(ctx->host, mirror->label.pv_uuid)))
+		return rpc_error_set(e, RPC_REFUSED, -EBUSY, "name",
+				     "mirror %s is a PV of VG %s: take it out of the VG first (vg reduce), or dissolve it", name, vg);
+	return mirror_dissolve(ctx, params, ret, e);
+}
+
 /* ---- activation, metadata, jobs ---- */
 
 static int lv_activation(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
@@ -1697,6 +1760,8 @@ static const struct handler_entry handlers[] = {
 	{ "mirror.fail_leg", true, mirror_fail_leg },
 	{ "mirror.remove_leg", true, mirror_remove_leg },
 	{ "mirror.dissolve", true, mirror_dissolve },
+	{ "mirror.scrub", true, mirror_scrub },
+	{ "mirror.remove", true, mirror_remove },
 	{ "pv.create", true, pv_create_method },
 	{ "pv.list", false, pv_list },
 	{ "pv.remove", true, pv_remove },

@@ -6,7 +6,8 @@ mdraid_libvgmd_a_SOURCES = \
 	mdraid/md-super.c mdraid/md-super.h \
 	mdraid/md-bitmap.c mdraid/md-bitmap.h \
 	mdraid/md-mirror.c mdraid/md-mirror.h \
-	mdraid/md-mirror-dev.c
+	mdraid/md-mirror-dev.c \
+	mdraid/md-scrub.c mdraid/md-scrub.h
 
 LIBS_MDRAID = mdraid/libvgmd.a common/libvgcommon.a
 

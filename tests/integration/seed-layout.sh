@@ -13,6 +13,7 @@ require_cmd python3 mdadm
 D="$WORK/d"
 mkdir -p "$D/img"
 for p in sda5 sda6 sda7 sdc5 sdc6 sdc7 sde5; do make_image "$D/img/$p.img" 128M; done
+for p in sdf1 sdg1; do make_image "$D/img/$p.img" 64M; done
 for p in sdb sdd; do make_image "$D/img/$p.img" 256M; done
 start_daemon "$D"
 img() { echo "\"$D/img/$1.img\""; }
@@ -72,6 +73,16 @@ size=$(json_get "$(rpc mirror.show '{"name":"md0"}')" 'j["mirror"]["size_bytes"]
 cmp -n "$size" "$D/img/sda5.img" "$D/img/sde5.img" || fail "the new leg does not hold the mirror's data"
 check_legs sda5 sde5
 
+# scrub: clean legs compare equal; a sector changed behind md's back is
+# counted by check and put right by repair
+out=$(rpc mirror.scrub '{"name":"md1","action":"check"}')
+assert_eq 0 "$(json_get "$out" 'j["mismatch_cnt"]')" "mismatches on a clean mirror"
+dd if=/dev/urandom of="$D/img/sdc6.img" bs=512 seek=5000 count=3 conv=notrunc status=none
+out=$(rpc mirror.scrub '{"name":"md1","action":"check"}')
+assert_eq 3 "$(json_get "$out" 'j["mismatch_cnt"]')" "mismatches after damaging sdc6"
+rpc mirror.scrub '{"name":"md1","action":"repair"}' >/dev/null
+assert_eq 0 "$(json_get "$(rpc mirror.scrub '{"name":"md1"}')" 'j["mismatch_cnt"]')" "mismatches after repair"
+
 # the alternative: instead of lending md2 to vg_bulk, dissolve it and give
 # vg_bulk both legs. First take md2 back out (lv_rushes shrinks off it).
 rpc lv.resize '{"vg":"vg_bulk","name":"lv_rushes","size":"-150M","force":true}' >/dev/null
@@ -88,6 +99,13 @@ grown=$((bulk_after - bulk_before))
 	fail "vg_bulk grew by $grown bytes, not about twice md2's $md2_size"
 rpc lv.resize '{"vg":"vg_bulk","name":"lv_rushes","size":"+200M"}' >/dev/null
 check_stock sda5 sdc6 sda7 sdc7 sdb sdd
+
+# a mirror nobody uses can be removed; one that is a PV cannot
+rpc mirror.create '{"name":"md9","legs":['$(img sdf1)','$(img sdg1)'],"assume_clean":true}' >/dev/null
+out=$(rpc mirror.remove '{"name":"md0"}' || true)
+[ "$(json_get "$out" 'j["data"]["reason"]')" = EBUSY ] || fail "removing md0, a PV of vg_raid: $out"
+rpc mirror.remove '{"name":"md9"}' >/dev/null
+! mdadm --examine "$D/img/sdf1.img" >/dev/null 2>&1 || fail "sdf1 still carries an md superblock"
 
 # and everything is found again after a restart
 before=$(rpc lv.list)

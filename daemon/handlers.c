@@ -297,6 +297,8 @@ static int commit_now(struct handler_ctx *ctx, struct host_vg *hvg, struct vg *n
 	int r;
 
 	host_text_header(ctx->host, command, &header, description, sizeof(description));
+	_cleanup_free_ char *note = host_rescue_note(ctx->host, next);
+	header.rescue_note = note;
 	r = vg_store_commit(hvg->store, next, joining, n_joining, &header, &err);
 	if (r < 0) {
 		struct vg_error rescan_err = { 0 };
@@ -370,6 +372,8 @@ static int vg_create_method(struct handler_ctx *ctx, struct json_object *params,
 	struct vg_text_header header;
 	char description[128];
 	host_text_header(ctx->host, "vgtool vg create", &header, description, sizeof(description));
+	_cleanup_free_ char *note = host_rescue_note(ctx->host, vg);
+	header.rescue_note = note;
 	r = vg_store_commit(store, vg, targets, n, &header, &err);
 	if (r < 0) {
 		vg_store_free(store);
@@ -661,7 +665,10 @@ static int move_pvs(struct handler_ctx *ctx, const char *from_name, const char *
 		if (r == 0) {
 			store->state_dir = ctx->host->config->state_dir;
 			host_text_header(ctx->host, "vgtool vg split", &header, description, sizeof(description));
+			char *note = host_rescue_note(ctx->host, new_into);
+			header.rescue_note = note;
 			r = vg_store_commit(store, new_into, moved, n, &header, &err);
+			free(note);
 			if (r == 0) {
 				new_into = NULL;
 				r = host_add_vg(ctx->host, store);

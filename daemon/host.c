@@ -379,6 +379,69 @@ void host_text_header(const struct host *host, const char *command, struct vg_te
 	};
 }
 
+/* At most this many LVs are listed one by one; a larger VG's note says how to list them. */
+#define RESCUE_NOTE_MAX_LVS 256
+
+char *host_rescue_note(const struct host *host, const struct vg *vg)
+{
+	uint64_t extent_bytes = vg->extent_size_sectors * 512;
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	strbuf_printf(&sb, "vgtool rescue note for VG %s (comments: lvm2 ignores them; vgrescue map prints the same)\n",
+		      vg->name);
+	for (size_t p = 0; p < vg->n_pvs; p++) {
+		const struct vg_pv *pv = vg->pvs[p];
+		const struct host_device *device = NULL;
+
+		for (size_t i = 0; i < host->n_devices && !device; i++)
+			if (host->devices[i]->is_pv && streq(host->devices[i]->label.pv_uuid, pv->id))
+				device = host->devices[i];
+		strbuf_printf(&sb, "pv%zu %s: ", p, pv->id);
+		if (device && device->is_mirror) {
+			strbuf_printf(&sb, "mirror %s, md 1.0 raid1, data from sector 0 of each leg:", device->path);
+			for (size_t l = 0; l < device->view->n_legs; l++)
+				for (size_t i = 0; i < host->n_devices; i++)
+					if (device->view->legs[l].dev && host->devices[i]->dev == device->view->legs[l].dev)
+						strbuf_printf(&sb, " %s", host->devices[i]->path);
+			strbuf_putc(&sb, '\n');
+		} else {
+			strbuf_printf(&sb, "%s\n", device ? device->path : pv->device_hint ? pv->device_hint : "?");
+		}
+	}
+	strbuf_printf(&sb, "extent %" PRIu64 " bytes; byte ranges are on the PV's device, on every leg of a mirror\n",
+		      extent_bytes);
+	for (size_t l = 0; l < vg->n_lvs && l < RESCUE_NOTE_MAX_LVS; l++) {
+		const struct vg_lv *lv = vg->lvs[l];
+
+		strbuf_printf(&sb, "%s:", lv->name);
+		for (size_t g = 0; g < lv->n_segments; g++) {
+			const struct vg_segment *seg = lv->segments[g];
+
+			if (!seg->is_striped) {
+				strbuf_printf(&sb, " (%s segment)", seg->type);
+				continue;
+			}
+			for (uint32_t k = 0; k < seg->stripe_count; k++) {
+				const struct vg_pv *pv = vg->pvs[seg->stripes[k].pv_index];
+				uint64_t start = pv->pe_start_sectors * 512 + seg->stripes[k].first_pe * extent_bytes;
+				uint64_t len = seg->extent_count / seg->stripe_count * extent_bytes;
+
+				strbuf_printf(&sb, " pv%zu bytes %" PRIu64 "-%" PRIu64 "%s", seg->stripes[k].pv_index, start,
+					      start + len - 1, seg->stripe_count > 1 ? " (striped)" : "");
+			}
+		}
+		strbuf_putc(&sb, '\n');
+	}
+	if (vg->n_lvs > RESCUE_NOTE_MAX_LVS)
+		strbuf_printf(&sb, "... and %zu more LVs: vgrescue map VG/LV prints each\n", vg->n_lvs - RESCUE_NOTE_MAX_LVS);
+	if (strbuf_status(&sb) < 0) {
+		strbuf_done(&sb);
+		return NULL;
+	}
+	return strbuf_steal(&sb, NULL);
+}
+
 int host_vg_commit_staged(struct host *host, struct host_vg *hvg, struct vg_error *err)
 {
 	struct vg_text_header header;
@@ -389,6 +452,8 @@ int host_vg_commit_staged(struct host *host, struct host_vg *hvg, struct vg_erro
 	if (!staged)
 		return 0;
 	host_text_header(host, "vgtoold", &header, description, sizeof(description));
+	_cleanup_free_ char *note = host_rescue_note(host, staged);
+	header.rescue_note = note;
 	hvg->staged = NULL;
 	r = vg_store_commit(hvg->store, staged, NULL, 0, &header, err);
 	if (r < 0) {

@@ -81,6 +81,13 @@ void host_text_header(const struct host *host, const char *command, struct vg_te
 /* A mirror by name, or NULL. */
 struct host_device *host_find_mirror(struct host *host, const char *name);
 
+/*
+ * The rescue note written with the VG's text (see vg_text_header): every PV
+ * with its device or mirror legs, every LV with its byte ranges. Malloc'ed;
+ * NULL on ENOMEM (then the text simply goes without).
+ */
+char *host_rescue_note(const struct host *host, const struct vg *vg);
+
 /* JSON views for replies. */
 struct json_object *host_mirror_json(const struct host *host, const struct host_device *mirror);
 struct json_object *host_vg_json(const struct host *host, const struct host_vg *hvg, bool with_members);

@@ -1726,6 +1726,19 @@ static void put_header(struct vg_render *r, const struct vg_text_header *h)
 	strbuf_puts(r->sb, ctime_buf);
 	PUT_LIT(r->sb, "\ncontents = \"" VG_TEXT_CONTENTS "\"\nversion = 1\n\ndescription = ");
 	cfg_write_string(r->sb, description);
+	if (h && h->rescue_note) {
+		/* every line a comment, so no note can change what the text says */
+		PUT_LIT(r->sb, "\n");
+		for (const char *p = h->rescue_note; *p;) {
+			const char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+			PUT_LIT(r->sb, "\n# ");
+			for (size_t i = 0; i < len; i++)
+				strbuf_putc(r->sb, p[i] == '\0' || p[i] == '\r' ? ' ' : p[i]);
+			p += len + (nl ? 1 : 0);
+		}
+	}
 	PUT_LIT(r->sb, "\n\ncreation_host = ");
 	cfg_write_string(r->sb, host);
 	if (uname_line) {

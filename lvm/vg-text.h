@@ -30,6 +30,12 @@ struct vg_text_header {
 	const char *creation_host; /* nodename */
 	const char *uname_line;   /* "Linux host 6.1.0 #1 SMP ... x86_64", trailing comment */
 	int64_t creation_time;
+	/*
+	 * Free text written as "# " comment lines after the description: the
+	 * rescue note (where each LV's bytes are), which lvm2 ignores and
+	 * `strings` on a raw device shows. NULL for none.
+	 */
+	const char *rescue_note;
 };
 
 /* Append the raw on-disk rendering (without the trailing NUL) to @out. */

@@ -52,6 +52,13 @@ rpc lv.create '{"vg":"vg_raid","name":"lv_vm_1","size":"40M","pvs":["md1"]}' >/d
 rpc lv.create '{"vg":"vg_bulk","name":"lv_rushes","size":"300M"}' >/dev/null
 check_stock sda5 sdc6 sda7 sdb sdd
 
+# every leg carries a plain-text note of where the data is: strings is enough
+note=$(strings "$D/img/sdc5.img" | grep '^# ' | tail -n 12)
+grep -q "vgtool rescue note for VG vg_raid" <<<"$note" || fail "no rescue note on sdc5: $note"
+grep -q "mirror md0, md 1.0 raid1, data from sector 0 of each leg: $D/img/sda5.img $D/img/sdc5.img" <<<"$note" ||
+	fail "the note does not name md0's legs: $note"
+grep -qE "^# lv_files: pv0 bytes 1048576-[0-9]+$" <<<"$note" || fail "the note lacks lv_files' bytes: $note"
+
 # md2 goes to vg_bulk; lv_rushes grows onto it
 bulk_before=$(json_get "$(rpc vg.show '{"name":"vg_bulk"}')" 'j["vg"]["size_bytes"]')
 rpc vg.move_pv '{"pv":"md2","from":"vg_raid","to":"vg_bulk"}' >/dev/null

@@ -472,44 +472,5 @@ static bool examine_one(const char *path, bool json, struct json_object *jdevice
 
 int rescue_pv_examine(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct json_object *root = NULL, *jdevices = NULL;
-	bool json = false, all_valid = true;
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return RESCUE_EXIT_OK;
-		default:
-			usage(stderr);
-			return RESCUE_EXIT_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		rescue_error("pv examine: no device given");
-		usage(stderr);
-		return RESCUE_EXIT_USAGE;
-	}
-
-	if (json) {
-		root = json_object_new_object();
-		jdevices = json_object_new_array();
-		json_object_object_add(root, "devices", jdevices);
-	}
-	for (int i = optind; i < argc; i++)
-		if (!examine_one(argv[i], json, jdevices))
-			all_valid = false;
-	if (json)
-		rescue_print_json(root);
-	return all_valid ? RESCUE_EXIT_OK : RESCUE_EXIT_PROBLEM;
+	return rescue_examine_devices(argc, argv, "pv examine", usage, examine_one);
 }

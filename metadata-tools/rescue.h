@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "error.h"
 
@@ -27,6 +28,14 @@ int rescue_extract(int argc, char **argv);
 int rescue_history(int argc, char **argv);
 int rescue_restore(int argc, char **argv);
 int rescue_recipe(int argc, char **argv);
+
+/*
+ * The body of an "examine" verb: options --json and --help, then
+ * @examine_one for every device named (false when it found a problem);
+ * with --json the reports are gathered into {"devices": [...]}.
+ */
+int rescue_examine_devices(int argc, char **argv, const char *verb, void (*usage)(FILE *out),
+			   bool (*examine_one)(const char *path, bool json, struct json_object *jdevices));
 
 /* "vgrescue: <message>" on stderr. */
 void rescue_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

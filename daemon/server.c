@@ -35,6 +35,7 @@ struct connection {
 	bool subscribed;
 	bool closing;     /* we are done with it: close once the output is flushed */
 	bool peer_closed; /* it sent EOF: answer what it sent, then close */
+	bool refused;     /* may not use the daemon: told so; what it sends is discarded unread */
 	struct connection *next;
 };
 
@@ -242,8 +243,16 @@ static void accept_connection(struct server *server)
 				      "uid %u may not use vgtoold: it needs root or the daemon's read or write group",
 				      (unsigned)conn->cred.uid);
 			conn_send(conn, rpc_reply_error(NULL, &e));
-			conn->closing = true;
+			conn->refused = true;
+			conn->line_started_ms = now_ms(); /* gone after the client timeout at the latest */
 			conn_flush(server, conn);
+			/*
+			 * Half-close rather than close: closing with its request unread
+			 * would reset the connection and could destroy the refusal
+			 * before the client reads it.
+			 */
+			if (conn->out_len == 0)
+				shutdown(conn->fd, SHUT_WR);
 		}
 	}
 }
@@ -396,8 +405,29 @@ static void process_input(struct server *server, struct connection *conn)
 	}
 }
 
+static void discard_input(struct server *server, struct connection *conn)
+{
+	char sink[4096];
+
+	for (;;) {
+		ssize_t n = recv(conn->fd, sink, sizeof(sink), 0);
+
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || errno != EAGAIN)
+			conn->closing = true;
+		return;
+	}
+}
+
 static void read_input(struct server *server, struct connection *conn)
 {
+	if (conn->refused) {
+		discard_input(server, conn);
+		return;
+	}
 	for (;;) {
 		ssize_t n;
 
@@ -777,6 +807,8 @@ static void drop_stalled_and_closed(struct server *server)
 
 		uint64_t limit_ms = (uint64_t)server->config->client_timeout_seconds * 1000;
 
+		if (conn->refused && now - conn->line_started_ms > limit_ms)
+			conn->closing = true;
 		if (conn->line_started_ms && now - conn->line_started_ms > limit_ms && !conn->closing) {
 			struct rpc_error e;
 

@@ -6,6 +6,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 require_root
 require_cmd python3 setpriv socat
+[ -x /usr/bin/python3 ] || skip "no /usr/bin/python3 for an unprivileged client"
 getent group nogroup >/dev/null || skip "no group called nogroup"
 
 D="$WORK/d"
@@ -32,8 +33,26 @@ out=$(echo '{"jsonrpc":"2.0","id":2,"method":"lv.create","params":{"vg":"vg0","n
 	as 65534 "$(getent group nogroup | cut -d: -f3)" socat -t 5 - UNIX-CONNECT:"$SOCK")
 assert_eq -32002 "$(json_get "$out" 'j["error"]["code"]')" "a change by the read group"
 
-# a stranger is refused before anything it sends is read
-out=$(echo '{"jsonrpc":"2.0","id":3,"method":"lv.list"}' | as 54321 54321 socat -t 5 - UNIX-CONNECT:"$SOCK")
+# a stranger is refused before anything it sends is read: the refusal comes
+# first, whatever it sends is discarded unread, and the daemon half-closes
+out=$(as 54321 54321 /usr/bin/python3 - "$SOCK" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect(sys.argv[1])
+try:
+    s.sendall(b'{"jsonrpc":"2.0","id":3,"method":"lv.list"}\n')
+except OSError:
+    pass
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+print(data.decode().splitlines()[0])
+PY
+)
 assert_eq -32002 "$(json_get "$out" 'j["error"]["code"]')" "a stranger"
 json_get "$out" 'j["id"]' | grep -qx None || fail "the stranger's request was parsed: $out"
 

@@ -669,22 +669,32 @@ static int parse_lv(struct vg_parser *p, const struct cfg_node *ln, struct vg_lv
 	return order_segments(p, lv, slots);
 }
 
+/* The number of subsections of @section, which may hold nothing else. */
+static int count_subsections(struct vg_parser *p, const struct cfg_node *section, const char *what,
+			     size_t *ret_n)
+{
+	char buf[52];
+	size_t n = 0;
+
+	for (const struct cfg_node *c = section->children; c; c = c->next) {
+		if (!c->is_section)
+			return bad(p->err, c->line, "%s may hold only %s sections, not \"%s\"", section->key, what,
+				   printable(c->key, buf));
+		n++;
+	}
+	*ret_n = n;
+	return 0;
+}
+
 static int parse_lvs(struct vg_parser *p, const struct cfg_node *section)
 {
 	struct vg *vg = p->vg;
 	size_t n = 0;
-	char buf[52];
 	int r;
 
-	for (const struct cfg_node *c = section->children; c; c = c->next) {
-		if (!c->is_section)
-			return bad(p->err, c->line,
-				   "logical_volumes may hold only LV sections, not \"%s\"",
-				   printable(c->key, buf));
-		n++;
-	}
-	if (n == 0)
-		return 0;
+	r = count_subsections(p, section, "LV", &n);
+	if (r < 0 || n == 0)
+		return r;
 	vg->lvs = calloc(n, sizeof(*vg->lvs));
 	if (!vg->lvs)
 		return nomem(p->err);
@@ -787,15 +797,9 @@ static int parse_pvs(struct vg_parser *p, const struct cfg_node *section)
 	char buf[52];
 	int r;
 
-	for (const struct cfg_node *c = section->children; c; c = c->next) {
-		if (!c->is_section)
-			return bad(p->err, c->line,
-				   "physical_volumes may hold only PV sections, not \"%s\"",
-				   printable(c->key, buf));
-		n++;
-	}
-	if (n == 0)
-		return 0;
+	r = count_subsections(p, section, "PV", &n);
+	if (r < 0 || n == 0)
+		return r;
 	vg->pvs = calloc(n, sizeof(*vg->pvs));
 	p->pv_keys = calloc(n, sizeof(*p->pv_keys));
 	if (!vg->pvs || !p->pv_keys)

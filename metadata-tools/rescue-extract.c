@@ -168,8 +168,8 @@ int rescue_extract(int argc, char **argv)
 			return RESCUE_EXIT_USAGE;
 		}
 	}
-	if (!to || argc - optind < 2) {
-		rescue_error("extract: usage: vgrescue extract VG/LV --to FILE|- DEVICE...");
+	if (!to || argc - optind < 1) {
+		rescue_error("extract: usage: vgrescue extract VG/LV --to FILE|- [DEVICE...]");
 		return RESCUE_EXIT_USAGE;
 	}
 	if (rescue_model_build(argv + optind + 1, (size_t)(argc - optind - 1), NULL, &model, &err) < 0 ||

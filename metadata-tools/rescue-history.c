@@ -78,8 +78,8 @@ int rescue_history(int argc, char **argv)
 			return RESCUE_EXIT_USAGE;
 		}
 	}
-	if (argc - optind < 2) {
-		rescue_error("history: usage: vgrescue history [--backup-dir DIR] VG DEVICE...");
+	if (argc - optind < 1) {
+		rescue_error("history: usage: vgrescue history [--backup-dir DIR] VG [DEVICE...]");
 		return RESCUE_EXIT_USAGE;
 	}
 	name = argv[optind];
@@ -262,8 +262,8 @@ int rescue_restore(int argc, char **argv)
 			return RESCUE_EXIT_USAGE;
 		}
 	}
-	if (!from || argc - optind < 2) {
-		rescue_error("restore: usage: vgrescue restore VG --from FILE|SEQNO [--write] DEVICE...");
+	if (!from || argc - optind < 1) {
+		rescue_error("restore: usage: vgrescue restore VG --from FILE|SEQNO [--write] [DEVICE...]");
 		return RESCUE_EXIT_USAGE;
 	}
 	name = argv[optind];

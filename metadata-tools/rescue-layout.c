@@ -140,10 +140,6 @@ int rescue_layout(int argc, char **argv)
 			return RESCUE_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		rescue_error("layout: name the devices or image files to read");
-		return RESCUE_EXIT_USAGE;
-	}
 	if (rescue_model_build(argv + optind, (size_t)(argc - optind), &opts, &model, &err) < 0) {
 		rescue_error("%s", err.message);
 		return RESCUE_EXIT_PROBLEM;

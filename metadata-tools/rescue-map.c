@@ -167,8 +167,8 @@ static int open_lv(int argc, char **argv, const char *verb, bool *ret_json,
 			return RESCUE_EXIT_USAGE;
 		}
 	}
-	if (argc - optind < 2) {
-		rescue_error("%s: usage: vgrescue %s [--json] VG/LV DEVICE...", verb, verb);
+	if (argc - optind < 1) {
+		rescue_error("%s: usage: vgrescue %s [--json] VG/LV [DEVICE...]", verb, verb);
 		return RESCUE_EXIT_USAGE;
 	}
 	if (rescue_model_build(argv + optind + 1, (size_t)(argc - optind - 1), NULL, &model, &err) < 0 ||

@@ -480,8 +480,68 @@ int rescue_model_place(struct rescue_model *model, struct rescue_vg *rvg _unused
 	return result;
 }
 
+static int rescue_model_build_from(char *const *paths, size_t n_paths, const struct rescue_model_options *opts,
+				   struct rescue_model **ret_model, struct vg_error *err);
+
+/*
+ * Every block device of the host, as a rescue boot has them: the entries of
+ * /sys/class/block with a node in /dev and a non-zero size. Malloc'ed list
+ * of malloc'ed paths; NULL when none can be listed.
+ */
+static char **host_block_devices(size_t *ret_n)
+{
+	struct dirent **names = NULL;
+	char **paths;
+	size_t n = 0;
+	int count = scandir("/sys/class/block", &names, NULL, alphasort);
+
+	*ret_n = 0;
+	if (count <= 0)
+		return NULL;
+	paths = calloc((size_t)count + 1, sizeof(*paths));
+	for (int i = 0; i < count; i++) {
+		char size_path[512], dev_path[300];
+		unsigned long long sectors = 0;
+		struct stat st;
+		FILE *f;
+
+		snprintf(size_path, sizeof(size_path), "/sys/class/block/%s/size", names[i]->d_name);
+		snprintf(dev_path, sizeof(dev_path), "/dev/%s", names[i]->d_name);
+		f = fopen(size_path, "re");
+		if (f) {
+			if (fscanf(f, "%llu", &sectors) != 1)
+				sectors = 0;
+			fclose(f);
+		}
+		if (paths && names[i]->d_name[0] != '.' && sectors > 0 && stat(dev_path, &st) == 0 && S_ISBLK(st.st_mode))
+			paths[n++] = strdup(dev_path);
+		free(names[i]);
+	}
+	free(names);
+	*ret_n = n;
+	return paths;
+}
+
 int rescue_model_build(char *const *paths, size_t n_paths, const struct rescue_model_options *opts,
 		       struct rescue_model **ret_model, struct vg_error *err)
+{
+	_cleanup_free_ char **all = NULL;
+	size_t n_all = 0;
+
+	if (n_paths > 0)
+		return rescue_model_build_from(paths, n_paths, opts, ret_model, err);
+	/* no device named: every block device of the host, as the rescue boot sees them */
+	all = host_block_devices(&n_all);
+	if (n_all == 0)
+		return vg_error_set(err, -ENODEV, "no devices named and no block devices found in /sys/class/block");
+	int r = rescue_model_build_from(all, n_all, opts, ret_model, err);
+	for (size_t i = 0; i < n_all; i++)
+		free(all[i]);
+	return r;
+}
+
+static int rescue_model_build_from(char *const *paths, size_t n_paths, const struct rescue_model_options *opts,
+				   struct rescue_model **ret_model, struct vg_error *err)
 {
 	_cleanup_(rescue_model_freep) struct rescue_model *model = calloc(1, sizeof(*model));
 	size_t cap = 0;

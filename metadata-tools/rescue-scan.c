@@ -349,10 +349,6 @@ int rescue_scan(int argc, char **argv)
 			return RESCUE_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		rescue_error("scan: name the devices or image files to read");
-		return RESCUE_EXIT_USAGE;
-	}
 	if (rescue_model_build(argv + optind, (size_t)(argc - optind), NULL, &model, &err) < 0) {
 		rescue_error("%s", err.message);
 		return RESCUE_EXIT_PROBLEM;

@@ -126,6 +126,11 @@ if [ "$(id -u)" = 0 ] && command -v lvm >/dev/null; then
 	l5=$(take_loop "$I/sda5.img"); l6=$(take_loop "$I/sda6.img")
 	use_stock_lvm "$l5" "$l6"
 	stock_lvm lvs --noheadings -o lv_name vg_raid 2>/dev/null | grep -qw lv_tmp || fail "stock lvm2 does not see lv_tmp"
+	# no device named: every block device of the host is looked at, our loops among them
+	rc=0
+	"$VGRESCUE" layout --vg vg_raid >"$WORK/all.txt" 2>"$WORK/all.err" || rc=$?
+	[ "$rc" != 2 ] || fail "vgrescue without devices is a usage error: $(cat "$WORK/all.err")"
+	grep -q "^vg_raid {\|^	*vg_raid {\|id = " "$WORK/all.txt" || fail "vgrescue found no vg_raid on the host's block devices: $(cat "$WORK/all.err")"
 	release_loops
 fi
 echo "rescue from surviving legs works"

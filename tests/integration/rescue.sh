@@ -130,7 +130,7 @@ if [ "$(id -u)" = 0 ] && command -v lvm >/dev/null; then
 	rc=0
 	"$VGRESCUE" layout --vg vg_raid >"$WORK/all.txt" 2>"$WORK/all.err" || rc=$?
 	[ "$rc" != 2 ] || fail "vgrescue without devices is a usage error: $(cat "$WORK/all.err")"
-	grep -q "^vg_raid {\|^	*vg_raid {\|id = " "$WORK/all.txt" || fail "vgrescue found no vg_raid on the host's block devices: $(cat "$WORK/all.err")"
+	grep -qx "vg_raid {" "$WORK/all.txt" || fail "vgrescue found no vg_raid on the host's block devices: $(cat "$WORK/all.err")"
 	release_loops
 fi
 echo "rescue from surviving legs works"

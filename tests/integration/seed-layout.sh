@@ -12,7 +12,7 @@ require_cmd python3 mdadm
 
 D="$WORK/d"
 mkdir -p "$D/img"
-for p in sda5 sda6 sda7 sdc5 sdc6 sdc7 sde5; do make_image "$D/img/$p.img" 128M; done
+for p in sda5 sda6 sda7 sdc5 sdc6 sdc7 sde5 sdh6; do make_image "$D/img/$p.img" 128M; done
 for p in sdf1 sdg1; do make_image "$D/img/$p.img" 64M; done
 for p in sdb sdd; do make_image "$D/img/$p.img" 256M; done
 start_daemon "$D"
@@ -72,9 +72,9 @@ check_stock sdc5 sda6 sdc7 sdb sdd
 # a leg fails and is replaced: the mirror is degraded, then recovers
 rpc mirror.fail_leg '{"name":"md0","device":'$(img sdc5)'}' >/dev/null
 assert_eq degraded "$(json_get "$(rpc mirror.show '{"name":"md0"}')" 'j["mirror"]["state"]')" "md0 after a failed leg"
-rpc mirror.replace_leg '{"name":"md0","old":'$(img sdc5)',"new":'$(img sde5)'}' >/dev/null ||
-	rpc mirror.add_leg '{"name":"md0","device":'$(img sde5)'}' >/dev/null
-rpc mirror.remove_leg '{"name":"md0","device":'$(img sdc5)'}' >/dev/null 2>&1 || true
+# a failed leg holds no slot any more: it is removed and a new device added (mdadm's way)
+rpc mirror.remove_leg '{"name":"md0","device":'$(img sdc5)'}' >/dev/null
+rpc mirror.add_leg '{"name":"md0","device":'$(img sde5)'}' >/dev/null
 assert_eq clean "$(json_get "$(rpc mirror.show '{"name":"md0"}')" 'j["mirror"]["state"]')" "md0 after the replacement"
 size=$(json_get "$(rpc mirror.show '{"name":"md0"}')" 'j["mirror"]["size_bytes"]')
 cmp -n "$size" "$D/img/sda5.img" "$D/img/sde5.img" || fail "the new leg does not hold the mirror's data"
@@ -89,6 +89,13 @@ out=$(rpc mirror.scrub '{"name":"md1","action":"check"}')
 assert_eq 3 "$(json_get "$out" 'j["mismatch_cnt"]')" "mismatches after damaging sdc6"
 rpc mirror.scrub '{"name":"md1","action":"repair"}' >/dev/null
 assert_eq 0 "$(json_get "$(rpc mirror.scrub '{"name":"md1"}')" 'j["mismatch_cnt"]')" "mismatches after repair"
+
+# a working leg is replaced in place by a new device, which gets the data
+rpc mirror.replace_leg '{"name":"md1","old":'$(img sdc6)',"new":'$(img sdh6)'}' >/dev/null
+assert_eq clean "$(json_get "$(rpc mirror.show '{"name":"md1"}')" 'j["mirror"]["state"]')" "md1 after the replacement"
+size=$(json_get "$(rpc mirror.show '{"name":"md1"}')" 'j["mirror"]["size_bytes"]')
+cmp -n "$size" "$D/img/sda6.img" "$D/img/sdh6.img" || fail "the replacing leg does not hold md1's data"
+check_legs sda6 sdh6
 
 # the alternative: instead of lending md2 to vg_bulk, dissolve it and give
 # vg_bulk both legs. First take md2 back out (lv_rushes shrinks off it).
@@ -105,7 +112,7 @@ grown=$((bulk_after - bulk_before))
 [ "$grown" -ge $((2 * md2_size - 2 * 4 * 1048576 - 2 * 1048576)) ] ||
 	fail "vg_bulk grew by $grown bytes, not about twice md2's $md2_size"
 rpc lv.resize '{"vg":"vg_bulk","name":"lv_rushes","size":"+200M"}' >/dev/null
-check_stock sda5 sdc6 sda7 sdc7 sdb sdd
+check_stock sda5 sdh6 sda7 sdc7 sdb sdd
 
 # a mirror nobody uses can be removed; one that is a PV cannot
 rpc mirror.create '{"name":"md9","legs":['$(img sdf1)','$(img sdg1)'],"assume_clean":true}' >/dev/null

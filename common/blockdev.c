@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -363,4 +364,61 @@ int blockdev_flush(struct blockdev *dev, struct vg_error *err)
 	if (r < 0)
 		return vg_error_set(err, r, "%s: flush failed: %s", dev->path, strerror(-r));
 	return 0;
+}
+
+struct flush_job {
+	pthread_t thread;
+	bool started;
+	struct blockdev *dev;
+	int result;
+};
+
+static void *flush_job_run(void *arg)
+{
+	struct flush_job *job = arg;
+
+	job->result = job->dev->ops->flush(job->dev);
+	return NULL;
+}
+
+int blockdev_flush_all(struct blockdev *const *devs, size_t n, struct vg_error *err)
+{
+	_cleanup_free_ struct flush_job *jobs = NULL;
+	bool parallel = n > 1;
+	int r = 0;
+
+	/*
+	 * Memory devices share one fault counter and gain nothing from
+	 * threads; a flush of each in turn keeps their fault order exact.
+	 */
+	for (size_t i = 0; i < n && parallel; i++)
+		if (devs[i]->ops != &fd_ops)
+			parallel = false;
+	if (parallel)
+		jobs = calloc(n, sizeof(*jobs));
+	if (!jobs) {
+		for (size_t i = 0; i < n; i++) {
+			r = blockdev_flush(devs[i], err);
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+
+	/* The caller's thread takes the first device while the others wait on theirs. */
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].dev = devs[i];
+		if (i > 0 && !devs[i]->read_only)
+			jobs[i].started = pthread_create(&jobs[i].thread, NULL, flush_job_run, &jobs[i]) == 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].started)
+			pthread_join(jobs[i].thread, NULL);
+		else if (!devs[i]->read_only)
+			flush_job_run(&jobs[i]); /* the first device, or no thread could be made */
+		if (jobs[i].result < 0 && r == 0)
+			r = vg_error_set(err, jobs[i].result, "%s: flush failed: %s", devs[i]->path,
+					 strerror(-jobs[i].result));
+	}
+	return r;
 }

@@ -107,6 +107,12 @@ int blockdev_read_alloc(struct blockdev *dev, uint64_t offset, size_t len, void 
 int blockdev_zero(struct blockdev *dev, uint64_t offset, uint64_t len, struct vg_error *err);
 /* Make written data durable (fdatasync). */
 int blockdev_flush(struct blockdev *dev, struct vg_error *err);
+/*
+ * Flush every device of @devs, the devices of files and disks at the same
+ * time (one thread each), so that n devices cost about one flush of wall
+ * time, not n. Every flush is waited for; the first failure is returned.
+ */
+int blockdev_flush_all(struct blockdev *const *devs, size_t n, struct vg_error *err);
 
 /* Read the size again (an image file grew, a disk was resized). Memory devices keep theirs. */
 int blockdev_refresh_size(struct blockdev *dev, struct vg_error *err);

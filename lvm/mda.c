@@ -398,11 +398,52 @@ static bool ranges_overlap(const struct ring_ranges *a, const struct ring_ranges
 	return false;
 }
 
+_Static_assert(MDA_TEXT_PAD_BYTES >= MDA_TEXT_ALIGN, "a prepared text's zeros must cover its last block");
+
+int mda_text_prepare(const char *text, size_t len, struct mda_text *ret_text)
+{
+	char *padded;
+
+	if (len >= SIZE_MAX - MDA_TEXT_PAD_BYTES)
+		return -EFBIG;
+	padded = calloc(1, len + MDA_TEXT_PAD_BYTES);
+	if (!padded)
+		return -ENOMEM;
+	memcpy(padded, text, len);
+	*ret_text = (struct mda_text){
+		.padded = padded,
+		.len = len,
+		.checksum = mda_text_checksum(padded, len),
+	};
+	return 0;
+}
+
+uint32_t mda_text_checksum(const char *padded, size_t len)
+{
+	/* the text and its NUL, as written and as the header records it */
+	return crc_lvm(LVM_CRC_INITIAL, padded, len + 1);
+}
+
 int mda_write_text(struct blockdev *dev, const struct mda_header *header, const char *text, size_t len,
 		   struct raw_locn *ret_slot, struct vg_error *err)
 {
+	struct mda_text prepared;
+	int r;
+
+	r = mda_text_prepare(text, len, &prepared);
+	if (r < 0)
+		return vg_error_set(err, r, "%s: no memory for %zu bytes of metadata text", dev->path, len);
+	r = mda_write_prepared(dev, header, &prepared, ret_slot, err);
+	free(prepared.padded);
+	return r;
+}
+
+int mda_write_prepared(struct blockdev *dev, const struct mda_header *header, const struct mda_text *text,
+		       struct raw_locn *ret_slot, struct vg_error *err)
+{
 	const struct raw_locn *committed = &header->slots[MDA_SLOT_COMMITTED];
-	_cleanup_free_ uint8_t *buf = NULL;
+	const uint8_t *buf = (const uint8_t *)text->padded;
+	size_t len = text->len;
 	uint64_t max = mda_max_text_bytes(header->size_bytes);
 	uint64_t size, start, wrap, first_bytes, second_bytes = 0;
 	struct ring_ranges new_ranges, old_ranges;
@@ -454,16 +495,14 @@ int mda_write_text(struct blockdev *dev, const struct mda_header *header, const 
 					    committed->size_bytes, header->start_bytes);
 	}
 
-	buf = calloc(1, (size_t)(first_bytes + (wrap ? second_bytes : 0)));
-	if (!buf)
-		return vg_error_set(err, -ENOMEM, "%s: out of memory for %" PRIu64 " bytes of metadata text",
-				    dev->path, size);
-	memcpy(buf, text, len); /* the NUL and the padding are calloc's zeros */
-
+	/*
+	 * Both pieces end at most 511 bytes past the NUL, inside the zeros
+	 * that follow a prepared text: the padding needs no copy.
+	 */
 	slot = (struct raw_locn){
 		.offset_bytes = start,
 		.size_bytes = size,
-		.checksum = crc_lvm(LVM_CRC_INITIAL, buf, (size_t)size),
+		.checksum = text->checksum,
 	};
 
 	r = blockdev_write(dev, header->start_bytes + start, buf, (size_t)first_bytes, err);

@@ -85,6 +85,28 @@ int mda_read_text(struct blockdev *dev, const struct mda_header *header, const s
 int mda_write_text(struct blockdev *dev, const struct mda_header *header, const char *text, size_t len,
 		   struct raw_locn *ret_slot, struct vg_error *err);
 
+/*
+ * A text to be written to many areas, prepared once: its bytes followed by
+ * MDA_TEXT_PAD_BYTES zeros (its NUL and the padding of its last 512-byte
+ * block, wherever the ring puts it) and its CRC, so a commit to n areas
+ * neither copies nor checksums the text n times.
+ */
+#define MDA_TEXT_PAD_BYTES 512
+
+struct mda_text {
+	char *padded;      /* len bytes of text, then MDA_TEXT_PAD_BYTES zeros */
+	size_t len;        /* without the NUL */
+	uint32_t checksum; /* of the text and its NUL */
+};
+
+/* Copy @text into a new padded buffer (the caller frees ret_text->padded). -ENOMEM, -EFBIG. */
+int mda_text_prepare(const char *text, size_t len, struct mda_text *ret_text);
+/* The CRC recorded for @len bytes of text followed by their NUL at padded[len]. */
+uint32_t mda_text_checksum(const char *padded, size_t len);
+/* mda_write_text() of a prepared text. */
+int mda_write_prepared(struct blockdev *dev, const struct mda_header *header, const struct mda_text *text,
+		       struct raw_locn *ret_slot, struct vg_error *err);
+
 /* The first lines of a metadata text copy: "<vg name> {\nid = \"<vg id>\"\nseqno = <n>". */
 #define MDA_VG_NAME_MAX 127
 

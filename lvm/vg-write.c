@@ -97,14 +97,16 @@ int pv_create(struct blockdev *dev, const struct pv_create_params *params, struc
 	return 0;
 }
 
+/* Flush every device of @targets at once: a sync round costs one flush of wall time, not one per PV. */
 static int flush_all(struct vg_commit_target *targets, size_t n_targets, struct vg_error *err)
 {
-	for (size_t t = 0; t < n_targets; t++) {
-		int r = blockdev_flush(targets[t].dev, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	_cleanup_free_ struct blockdev **devs = calloc(n_targets + 1, sizeof(*devs));
+
+	if (!devs)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	for (size_t t = 0; t < n_targets; t++)
+		devs[t] = targets[t].dev;
+	return blockdev_flush_all(devs, n_targets, err);
 }
 
 /* Per metadata area state during a commit. */
@@ -118,26 +120,33 @@ int vg_commit(const struct vg *vg, const struct vg_text_header *header, struct v
 	      size_t n_targets, struct vg_error *err)
 {
 	_cleanup_free_ struct commit_area *areas = NULL;
-	_cleanup_free_ char *text = NULL;
-	struct strbuf sb;
-	size_t n_areas = 0, text_len = 0;
+	_cleanup_(strbuf_done) struct strbuf sb;
+	struct mda_text text;
+	size_t n_areas = 0, text_len;
 	int r;
 
+	/* Rendered, padded and checksummed once for every area of every PV. */
 	strbuf_init(&sb);
 	r = vg_text_render_raw(vg, header, &sb);
+	if (r == 0 && !strbuf_reserve(&sb, MDA_TEXT_PAD_BYTES))
+		r = -ENOMEM;
 	if (r == 0)
 		r = strbuf_status(&sb);
-	if (r < 0) {
-		strbuf_done(&sb);
+	if (r < 0)
 		return vg_error_set(err, r, "VG %s: cannot render its metadata: %s", vg->name, strerror(-r));
-	}
-	text = strbuf_steal(&sb, &text_len);
+	memset(sb.data + sb.len, 0, MDA_TEXT_PAD_BYTES);
+	text_len = sb.len;
+	text = (struct mda_text){
+		.padded = sb.data,
+		.len = text_len,
+		.checksum = mda_text_checksum(sb.data, text_len),
+	};
 
 	areas = calloc(n_targets * PV_LABEL_MAX_LOCNS + 1, sizeof(*areas));
 	if (!areas)
 		return vg_error_set(err, -ENOMEM, "out of memory");
 
-	/* Phase 0: the text into every ring buffer, after the committed copy (headers untouched). */
+	/* Every area's header first: a refusal writes nothing. */
 	for (size_t t = 0; t < n_targets; t++) {
 		struct vg_commit_target *target = &targets[t];
 
@@ -171,19 +180,35 @@ int vg_commit(const struct vg *vg, const struct vg_text_header *header, struct v
 			n_areas++;
 		}
 	}
-	for (size_t a = 0; a < n_areas; a++) {
-		r = mda_write_text(areas[a].target->dev, &areas[a].header, text, text_len, &areas[a].new_slot, err);
-		if (r < 0)
-			return vg_error_prefix(err, r, "VG %s: ", vg->name);
-	}
 	if (n_areas == 0)
 		return vg_error_set(err, -EINVAL, "VG %s: none of its PVs has a usable metadata area", vg->name);
-	r = flush_all(targets, n_targets, err);
-	if (r < 0)
-		return r;
 
-	/* Phase 1: precommit — readers still use slot 0, the old VG. */
+	/*
+	 * Two sync rounds, each over all PVs at once; what each one buys:
+	 *
+	 * Round 1: the text into every ring, after the committed copy, and the
+	 * header with the new copy as precommitted (slot 0 still the old VG).
+	 * Both may land in any order, or partly: readers (ours and lvm2's) use
+	 * only slot 0, whose copy this round never overwrites, so every PV
+	 * still reads as the old VG. The flush makes the new text durable
+	 * before any header points slot 0 at it: without it, a header could
+	 * reach the disk before its text and leave a PV whose committed slot
+	 * fails its checksum.
+	 *
+	 * Round 2: each header switches slot 0 to the new copy (one atomic
+	 * sector). PVs need no order among themselves: after a crash in this
+	 * round some read old and some new, and a scan picks the highest seqno
+	 * and repairs the rest on the next commit. The flush makes the VG
+	 * durable before the caller reports success.
+	 *
+	 * A third round between precommit and commit (lvm2's vg_write then
+	 * vg_commit) would add nothing to this: the precommitted slot is read
+	 * by no one while we hold the VG.
+	 */
 	for (size_t a = 0; a < n_areas; a++) {
+		r = mda_write_prepared(areas[a].target->dev, &areas[a].header, &text, &areas[a].new_slot, err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "VG %s: ", vg->name);
 		areas[a].header.slots[MDA_SLOT_PRECOMMITTED] = areas[a].new_slot;
 		r = mda_header_write(areas[a].target->dev, &areas[a].header, err);
 		if (r < 0)
@@ -193,7 +218,6 @@ int vg_commit(const struct vg *vg, const struct vg_text_header *header, struct v
 	if (r < 0)
 		return r;
 
-	/* Phase 2: commit — each header switch is one atomic sector write. */
 	for (size_t a = 0; a < n_areas; a++) {
 		areas[a].header.slots[MDA_SLOT_COMMITTED] = areas[a].new_slot;
 		memset(&areas[a].header.slots[MDA_SLOT_PRECOMMITTED], 0, sizeof(struct raw_locn));

@@ -47,9 +47,10 @@ struct vg_commit_target {
 
 /*
  * Commit @vg to every metadata area of @targets: render the text once, write
- * it into each ring buffer, flush; write every header with the new copy as
- * precommitted, flush; switch every header to it as committed, flush. Then
- * mark the PVs in use in their labels where needed.
+ * it into each ring buffer and every header with the new copy as
+ * precommitted, flush all PVs at once; switch every header to it as
+ * committed, flush all PVs at once. Then mark the PVs in use in their labels
+ * where needed.
  *
  * Returns 0, or a negative errno with @err naming the device and step. On
  * failure before the switch, every area still shows the old VG; during the

@@ -120,6 +120,44 @@ static void test_memory_write_fault_and_power_cut(void **state)
 	assert_int_equal(blockdev_memory_bytes(a)[0], '1');
 }
 
+static void test_flush_all_files(void **state)
+{
+	struct blockdev *devs[3] = { NULL };
+	struct vg_error err = { 0 };
+	char out[3] = { 0 };
+
+	/* three descriptors on one image, one of them read-only (nothing to flush there) */
+	assert_int_equal(blockdev_open(image_path, 0, &devs[0], &err), 0);
+	assert_int_equal(blockdev_open(image_path, 0, &devs[1], &err), 0);
+	assert_int_equal(blockdev_open(image_path, BLOCKDEV_READ_ONLY, &devs[2], &err), 0);
+	assert_int_equal(blockdev_write(devs[0], 0, "a", 1, &err), 0);
+	assert_int_equal(blockdev_write(devs[1], 1, "b", 1, &err), 0);
+	assert_int_equal(blockdev_flush_all(devs, 3, &err), 0);
+	assert_int_equal(blockdev_read(devs[2], 0, out, 2, &err), 0);
+	assert_string_equal(out, "ab");
+	assert_int_equal(blockdev_flush_all(devs, 0, &err), 0);
+	for (size_t i = 0; i < 3; i++)
+		blockdev_close(devs[i]);
+}
+
+static void test_flush_all_reports_the_failing_device(void **state)
+{
+	struct blockdev_faults faults = { 0 };
+	struct blockdev *devs[2] = { NULL };
+	struct vg_error err = { 0 };
+
+	assert_int_equal(blockdev_open_memory("first", 4096, 512, &faults, &devs[0]), 0);
+	assert_int_equal(blockdev_open_memory("second", 4096, 512, &faults, &devs[1]), 0);
+	assert_int_equal(blockdev_flush_all(devs, 2, &err), 0);
+	assert_int_equal(faults.flushes_done, 2);
+	faults.power_cut = true;
+	faults.tripped = true;
+	assert_int_equal(blockdev_flush_all(devs, 2, &err), -EIO);
+	assert_string_equal(err.message, "first: flush failed: Input/output error");
+	for (size_t i = 0; i < 2; i++)
+		blockdev_close(devs[i]);
+}
+
 static void test_memory_torn_write(void **state)
 {
 	struct blockdev_faults faults = { .tear_write_at = 1, .tear_keep_bytes = 3 };
@@ -159,6 +197,8 @@ int main(void)
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_memory_write_fault_and_power_cut),
 		cmocka_unit_test(test_memory_torn_write),
+		cmocka_unit_test_setup_teardown(test_flush_all_files, make_image, remove_image),
+		cmocka_unit_test(test_flush_all_reports_the_failing_device),
 		cmocka_unit_test(test_memory_read_fault),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

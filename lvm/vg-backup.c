@@ -107,32 +107,6 @@ static uint64_t backup_seqno(const char *path)
 	return seqno;
 }
 
-static int archive_current(const char *state_dir, const char *vg_name, struct vg_error *err)
-{
-	_cleanup_free_ char *current = NULL, *archived = NULL, *archive_dir = NULL;
-	uint32_t nonce = 0;
-	struct stat st;
-	int r;
-
-	if (asprintf(&current, "%s/backup/%s", state_dir, vg_name) < 0 ||
-	    asprintf(&archive_dir, "%s/archive", state_dir) < 0)
-		return vg_error_set(err, -ENOMEM, "out of memory");
-	if (stat(current, &st) < 0)
-		return errno == ENOENT ? 0 : vg_error_set(err, -errno, "cannot read %s: %m", current);
-	r = mkdir_p(archive_dir, err);
-	if (r < 0)
-		return r;
-	r = random_bytes(&nonce, sizeof(nonce));
-	if (r < 0)
-		return vg_error_set(err, r, "no random bytes for an archive name");
-	if (asprintf(&archived, "%s/%s_%05" PRIu64 "-%09u.vg", archive_dir, vg_name, backup_seqno(current),
-		     nonce % 1000000000u) < 0)
-		return vg_error_set(err, -ENOMEM, "out of memory");
-	if (rename(current, archived) < 0)
-		return vg_error_set(err, -errno, "cannot archive %s as %s: %m", current, archived);
-	return fsync_dir(archive_dir, err);
-}
-
 /*
  * Newest first by the time the file was archived, then by seqno: a VG name
  * reused after vgremove starts again at seqno 1, and its versions are still
@@ -215,32 +189,124 @@ void vg_archive_list_free(struct vg_archive_entry *entries, size_t n)
 	free(entries);
 }
 
-static int prune_archive(const char *state_dir, const char *vg_name, const struct vg_backup_policy *policy,
-			 struct vg_error *err)
+void vg_backup_cache_done(struct vg_backup_cache *cache)
+{
+	vg_archive_list_free(cache->entries, cache->n_entries);
+	free(cache->vg_name);
+	*cache = (struct vg_backup_cache){ 0 };
+}
+
+/*
+ * Fill @cache for @vg_name from the state directory (@current: its backup
+ * file), unless it describes that VG already.
+ */
+static int cache_load(const char *state_dir, const char *vg_name, const char *current,
+		      struct vg_backup_cache *cache, struct vg_error *err)
+{
+	int r;
+
+	if (cache->vg_name && streq(cache->vg_name, vg_name))
+		return 0;
+	vg_backup_cache_done(cache);
+	cache->vg_name = strdup(vg_name);
+	if (!cache->vg_name)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	r = vg_archive_list(state_dir, vg_name, &cache->entries, &cache->n_entries, err);
+	if (r < 0) {
+		vg_backup_cache_done(cache);
+		return r;
+	}
+	cache->current_seqno = backup_seqno(current);
+	return 0;
+}
+
+/* Add a file just archived to the list, in its place among the newest-first entries. */
+static int cache_add(struct vg_backup_cache *cache, char **path, uint64_t seqno, const struct stat *st,
+		     struct vg_error *err)
+{
+	struct vg_archive_entry entry = {
+		.seqno = seqno,
+		.mtime = st->st_mtime,
+		.mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+	};
+	struct vg_archive_entry *grown = reallocarray(cache->entries, cache->n_entries + 1, sizeof(*grown));
+	size_t at = 0;
+
+	if (!grown)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	cache->entries = grown;
+	while (at < cache->n_entries && cmp_entry_newest_first(&cache->entries[at], &entry) <= 0)
+		at++;
+	memmove(&cache->entries[at + 1], &cache->entries[at], (cache->n_entries - at) * sizeof(entry));
+	entry.path = TAKE_PTR(*path);
+	cache->entries[at] = entry;
+	cache->n_entries++;
+	return 0;
+}
+
+static int archive_current(const char *state_dir, const char *vg_name, struct vg_backup_cache *cache,
+			   struct vg_error *err)
+{
+	_cleanup_free_ char *current = NULL, *archived = NULL, *archive_dir = NULL;
+	uint32_t nonce = 0;
+	uint64_t seqno;
+	struct stat st;
+	int r;
+
+	if (asprintf(&current, "%s/backup/%s", state_dir, vg_name) < 0 ||
+	    asprintf(&archive_dir, "%s/archive", state_dir) < 0)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	if (stat(current, &st) < 0)
+		return errno == ENOENT ? 0 : vg_error_set(err, -errno, "cannot read %s: %m", current);
+	r = mkdir_p(archive_dir, err);
+	if (r < 0)
+		return r;
+	r = random_bytes(&nonce, sizeof(nonce));
+	if (r < 0)
+		return vg_error_set(err, r, "no random bytes for an archive name");
+	/* the seqno we wrote there, or what the file says when we did not */
+	seqno = cache && cache->current_seqno ? cache->current_seqno : backup_seqno(current);
+	if (asprintf(&archived, "%s/%s_%05" PRIu64 "-%09u.vg", archive_dir, vg_name, seqno,
+		     nonce % 1000000000u) < 0)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	if (rename(current, archived) < 0)
+		return vg_error_set(err, -errno, "cannot archive %s as %s: %m", current, archived);
+	r = fsync_dir(archive_dir, err);
+	if (r < 0 || !cache)
+		return r;
+	cache->current_seqno = 0;
+	return cache_add(cache, &archived, seqno, &st, err);
+}
+
+/* Apply the retention policy to @cache's entries, newest first; the pruned ones leave the list. */
+static int prune_archive(struct vg_backup_cache *cache, const struct vg_backup_policy *policy, struct vg_error *err)
 {
 	unsigned keep = policy && policy->keep_count ? policy->keep_count : DEFAULT_KEEP_COUNT;
 	uint64_t max_age = policy && policy->keep_seconds ? policy->keep_seconds : DEFAULT_KEEP_SECONDS;
 	unsigned max_count = policy && policy->max_count ? policy->max_count : DEFAULT_MAX_COUNT;
-	struct vg_archive_entry *entries = NULL;
 	int64_t now = (int64_t)time(NULL);
-	size_t n = 0;
-	int r;
+	size_t kept = MIN((size_t)keep, cache->n_entries);
+	int r = 0;
 
-	r = vg_archive_list(state_dir, vg_name, &entries, &n, err);
-	if (r < 0)
-		return r;
-	for (size_t i = keep; i < n; i++)
-		if ((i >= max_count || now - entries[i].mtime > (int64_t)max_age) && unlink(entries[i].path) < 0 &&
-		    errno != ENOENT) {
-			r = vg_error_set(err, -errno, "cannot prune %s: %m", entries[i].path);
-			break;
+	for (size_t i = kept; i < cache->n_entries; i++) {
+		struct vg_archive_entry *e = &cache->entries[i];
+
+		if (r == 0 && (i >= max_count || now - e->mtime > (int64_t)max_age)) {
+			if (unlink(e->path) == 0 || errno == ENOENT) {
+				free(e->path);
+				continue;
+			}
+			r = vg_error_set(err, -errno, "cannot prune %s: %m", e->path);
 		}
-	vg_archive_list_free(entries, n);
+		cache->entries[kept++] = *e;
+	}
+	cache->n_entries = kept;
 	return r;
 }
 
-int vg_backup_write(const char *state_dir, const struct vg *vg, const struct vg_text_header *header,
-		    const struct vg_backup_policy *policy, struct vg_error *err)
+int vg_backup_write_cached(const char *state_dir, const struct vg *vg, const struct vg_text_header *header,
+			   const struct vg_backup_policy *policy, struct vg_backup_cache *cache,
+			   struct vg_error *err)
 {
 	_cleanup_free_ char *backup_dir = NULL, *path = NULL;
 	struct strbuf sb;
@@ -252,6 +318,9 @@ int vg_backup_write(const char *state_dir, const struct vg *vg, const struct vg_
 	r = mkdir_p(backup_dir, err);
 	if (r < 0)
 		return r;
+	r = cache_load(state_dir, vg->name, path, cache, err);
+	if (r < 0)
+		return r;
 	strbuf_init(&sb);
 	r = vg_text_render_backup(vg, header, &sb);
 	if (r == 0)
@@ -260,13 +329,28 @@ int vg_backup_write(const char *state_dir, const struct vg *vg, const struct vg_
 		strbuf_done(&sb);
 		return vg_error_set(err, r, "VG %s: cannot render the backup", vg->name);
 	}
-	r = archive_current(state_dir, vg->name, err);
+	r = archive_current(state_dir, vg->name, cache, err);
 	if (r == 0)
 		r = write_file_atomic(backup_dir, path, sb.data, sb.len, err);
 	strbuf_done(&sb);
-	if (r < 0)
+	if (r < 0) {
+		/* what is on disk now is uncertain: read it again next time */
+		vg_backup_cache_done(cache);
 		return r;
-	return prune_archive(state_dir, vg->name, policy, err);
+	}
+	cache->current_seqno = vg->seqno;
+	return prune_archive(cache, policy, err);
+}
+
+int vg_backup_write(const char *state_dir, const struct vg *vg, const struct vg_text_header *header,
+		    const struct vg_backup_policy *policy, struct vg_error *err)
+{
+	struct vg_backup_cache cache = { 0 };
+	int r;
+
+	r = vg_backup_write_cached(state_dir, vg, header, policy, &cache, err);
+	vg_backup_cache_done(&cache);
+	return r;
 }
 
 int vg_backup_rename(const char *state_dir, const char *old_name, const char *new_name, struct vg_error *err)
@@ -285,5 +369,5 @@ int vg_backup_rename(const char *state_dir, const char *old_name, const char *ne
 
 int vg_backup_retire(const char *state_dir, const char *vg_name, struct vg_error *err)
 {
-	return archive_current(state_dir, vg_name, err);
+	return archive_current(state_dir, vg_name, NULL, err);
 }

@@ -28,6 +28,28 @@ struct vg_backup_policy {
 int vg_backup_write(const char *state_dir, const struct vg *vg, const struct vg_text_header *header,
 		    const struct vg_backup_policy *policy, struct vg_error *err);
 
+/*
+ * What vg_backup_write_cached() knows of one VG's files between two of its
+ * calls: the archive list (newest first) and the seqno in the current
+ * backup, so that a commit neither lists the archive directory nor reads
+ * the old backup. Loaded from the directory on first use or when the VG
+ * name changes; files others add to or age in the archive meanwhile are not
+ * seen until then. Zero-initialised means empty.
+ */
+struct vg_backup_cache {
+	char *vg_name; /* the VG described; NULL: nothing loaded */
+	uint64_t current_seqno; /* of <state>/backup/<vg>, 0 when unknown or absent */
+	struct vg_archive_entry *entries;
+	size_t n_entries;
+};
+
+/* vg_backup_write() keeping what it learns in @cache for the next call. */
+int vg_backup_write_cached(const char *state_dir, const struct vg *vg, const struct vg_text_header *header,
+			   const struct vg_backup_policy *policy, struct vg_backup_cache *cache,
+			   struct vg_error *err);
+/* Free what @cache holds; it is empty afterwards. */
+void vg_backup_cache_done(struct vg_backup_cache *cache);
+
 /* Rename <state>/backup/<old> to <new>. Missing backups are fine; -EEXIST when <new> exists. */
 int vg_backup_rename(const char *state_dir, const char *old_name, const char *new_name, struct vg_error *err);
 

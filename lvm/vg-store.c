@@ -26,6 +26,8 @@ struct vg_store *vg_store_free(struct vg_store *store)
 		return NULL;
 	vg_free(store->vg);
 	free(store->targets);
+	free(store->backup_header_strings);
+	vg_backup_cache_done(&store->backup_cache);
 	free(store);
 	return NULL;
 }
@@ -139,6 +141,54 @@ int pv_make_orphan(struct vg_commit_target *target, struct vg_error *err)
 	return blockdev_flush(target->dev, err);
 }
 
+/* Keep a copy of @header, strings included, for the backup written later. */
+static int remember_backup_header(struct vg_store *store, const struct vg_text_header *header)
+{
+	const char *const from[] = { header->generator, header->description, header->creation_host,
+				     header->uname_line, header->rescue_note };
+	const char **to[] = { &store->backup_header.generator, &store->backup_header.description,
+			      &store->backup_header.creation_host, &store->backup_header.uname_line,
+			      &store->backup_header.rescue_note };
+	size_t total = 0;
+	char *strings, *p;
+
+	for (size_t i = 0; i < ARRAY_SIZE(from); i++)
+		total += from[i] ? strlen(from[i]) + 1 : 0;
+	strings = malloc(total + 1);
+	if (!strings)
+		return -ENOMEM;
+	free(store->backup_header_strings);
+	store->backup_header_strings = strings;
+	store->backup_header = (struct vg_text_header){ .creation_time = header->creation_time };
+	p = strings;
+	for (size_t i = 0; i < ARRAY_SIZE(from); i++) {
+		if (!from[i])
+			continue;
+		*to[i] = p;
+		p = stpcpy(p, from[i]) + 1;
+	}
+	return 0;
+}
+
+static int write_backup(struct vg_store *store, const struct vg_text_header *header, struct vg_error *err)
+{
+	return vg_backup_write_cached(store->state_dir, store->vg, header, &store->backup_policy,
+				      &store->backup_cache, err);
+}
+
+int vg_store_flush_backup(struct vg_store *store, struct vg_error *err)
+{
+	int r;
+
+	if (!store->backup_due || !store->state_dir)
+		return 0;
+	r = write_backup(store, &store->backup_header, err);
+	if (r < 0)
+		return vg_error_prefix(err, r, "VG %s: its backup failed: ", store->vg->name);
+	store->backup_due = false;
+	return 0;
+}
+
 int vg_store_commit(struct vg_store *store, struct vg *new_vg, const struct vg_commit_target *joining,
 		    size_t n_joining, const struct vg_text_header *header, struct vg_error *err)
 {
@@ -193,14 +243,24 @@ int vg_store_commit(struct vg_store *store, struct vg *new_vg, const struct vg_c
 	if (store->state_dir) {
 		/* a renamed VG: the backup under the old name is history now */
 		if (old_name && !streq(old_name, store->vg->name)) {
+			vg_backup_cache_done(&store->backup_cache);
 			r = vg_backup_retire(store->state_dir, old_name, err);
 			if (r < 0)
 				return vg_error_prefix(err, r, "VG %s was committed, but archiving the backup of its old name failed: ",
 						       store->vg->name);
 		}
-		r = vg_backup_write(store->state_dir, store->vg, header, &store->backup_policy, err);
+		if (store->defer_backup) {
+			r = remember_backup_header(store, header);
+			if (r < 0)
+				return vg_error_set(err, r, "VG %s was committed, but no memory is left for its backup",
+						    store->vg->name);
+			store->backup_due = true;
+			return 0;
+		}
+		r = write_backup(store, header, err);
 		if (r < 0)
 			return vg_error_prefix(err, r, "VG %s was committed, but its backup failed: ", store->vg->name);
+		store->backup_due = false;
 	}
 	return 0;
 }
@@ -217,6 +277,9 @@ int vg_store_remove(struct vg_store *store, struct vg_error *err)
 		if (r < 0)
 			return vg_error_prefix(err, r, "VG %s: ", store->vg->name);
 	}
+	/* a backup still due describes a VG that is gone */
+	store->backup_due = false;
+	vg_backup_cache_done(&store->backup_cache);
 	if (store->state_dir)
 		return vg_backup_retire(store->state_dir, store->vg->name, err);
 	return 0;

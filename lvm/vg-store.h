@@ -4,7 +4,7 @@
  * tools and the tests hold to change a VG. It is loaded from a scan, and
  * every change goes through vg_store_commit: the next seqno written to every
  * PV in two phases, stale copies repaired on the way, PVs that left emptied,
- * and the text backup refreshed.
+ * and the text backup refreshed (then, or later when the owner defers it).
  *
  * A VG with a PV missing is partial: it can be read, and every change is
  * refused (every commit must reach every PV) until the device returns.
@@ -21,6 +21,18 @@ struct vg_store {
 	size_t n_missing;
 	const char *state_dir;            /* borrowed; NULL: no backups */
 	struct vg_backup_policy backup_policy;
+	/*
+	 * Set by the owner: a commit only marks the backup due, and
+	 * vg_store_flush_backup() writes it (when the owner is idle, and
+	 * before it frees the store). Commits in between write no
+	 * archive copy of their own: the backup is a convenience copy,
+	 * the metadata areas are the truth.
+	 */
+	bool defer_backup;
+	bool backup_due;
+	struct vg_text_header backup_header; /* of the commit whose backup is due */
+	char *backup_header_strings;         /* owns backup_header's strings */
+	struct vg_backup_cache backup_cache;
 };
 
 /* Bind @svg of @scan to its devices (borrowed from the scan's caller). */
@@ -46,6 +58,13 @@ int vg_store_check_complete(const struct vg_store *store, struct vg_error *err);
  */
 int vg_store_commit(struct vg_store *store, struct vg *new_vg, const struct vg_commit_target *joining,
 		    size_t n_joining, const struct vg_text_header *header, struct vg_error *err);
+
+/*
+ * Write the backup a commit left due (defer_backup), with that commit's
+ * header; 0 when none is due or there is no state directory. On failure it
+ * stays due, and the next commit or flush tries again.
+ */
+int vg_store_flush_backup(struct vg_store *store, struct vg_error *err);
 
 /* Remove the VG: every PV's metadata emptied and marked unused; the backup retired to the archive. */
 int vg_store_remove(struct vg_store *store, struct vg_error *err);

@@ -715,6 +715,132 @@ static void test_rename_moves_the_backup(void **state)
 	bench_close(&b);
 }
 
+/* The seqno written in @path's VG section, 0 when the file is missing. */
+static uint64_t backup_file_seqno(const char *path, char *description, size_t description_len)
+{
+	char text[65536];
+	const char *at;
+	size_t n;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return 0;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	at = strstr(text, "description = \"");
+	assert_non_null(at);
+	snprintf(description, description_len, "%.*s", (int)strcspn(at + 15, "\""), at + 15);
+	at = strstr(text, "\tseqno = ");
+	assert_non_null(at);
+	return strtoull(at + 9, NULL, 10);
+}
+
+/* The seqnos of the archive of VG vgs, newest first, as "4 3". */
+static void archived_seqnos(const char *dir, char *out, size_t len)
+{
+	struct vg_archive_entry *entries = NULL;
+	struct vg_error err = { 0 };
+	size_t n = 0, used = 0;
+
+	assert_int_equal(vg_archive_list(dir, "vgs", &entries, &n, &err), 0);
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		used += (size_t)snprintf(out + used, len - used, "%s%" PRIu64, i ? " " : "", entries[i].seqno);
+	vg_archive_list_free(entries, n);
+}
+
+/*
+ * A store whose owner defers the backup: commits write none; the flush
+ * writes the last commit's VG with that commit's header (copied, not
+ * borrowed), archiving the previous backup once, and a flush with nothing
+ * due writes nothing.
+ */
+static void test_deferred_backup(void **state)
+{
+	struct bench b;
+	_cleanup_(vg_store_freep) struct vg_store *store = NULL;
+	char dir[] = "/tmp/test-vg-store.XXXXXX";
+	char path[4200], description[128], seqnos[256];
+	struct vg_error err = { 0 };
+	struct vg_text_header changing = header;
+	char changing_description[64];
+	uint64_t first;
+
+	bench_open(&b);
+	assert_non_null(mkdtemp(dir));
+	store = create_vg(&b, 0, 2);
+	store->state_dir = dir;
+	store->defer_backup = true;
+	snprintf(path, sizeof(path), "%s/backup/vgs", dir);
+
+	snprintf(changing_description, sizeof(changing_description), "first deferred commit");
+	changing.description = changing_description;
+	if (vg_store_commit(store, change(store->vg), NULL, 0, &changing, &err) < 0)
+		fail_msg("commit: %s", err.message);
+	first = store->vg->seqno;
+	assert_true(store->backup_due);
+	assert_int_equal(backup_file_seqno(path, description, sizeof(description)), 0);
+	/* the caller's header is gone by the time the backup is written */
+	memset(changing_description, 'x', sizeof(changing_description) - 1);
+	assert_int_equal(vg_store_flush_backup(store, &err), 0);
+	assert_false(store->backup_due);
+	assert_int_equal(backup_file_seqno(path, description, sizeof(description)), first);
+	assert_string_equal(description, "first deferred commit");
+	archived_seqnos(dir, seqnos, sizeof(seqnos));
+	assert_string_equal(seqnos, "");
+
+	/* two commits, one flush: one backup of the last, one archive copy of the flushed one */
+	commit_ok(store, change(store->vg), NULL, 0);
+	commit_ok(store, change(store->vg), NULL, 0);
+	assert_int_equal(backup_file_seqno(path, description, sizeof(description)), first);
+	assert_int_equal(vg_store_flush_backup(store, &err), 0);
+	assert_int_equal(backup_file_seqno(path, description, sizeof(description)), first + 2);
+	assert_string_equal(description, header.description);
+	archived_seqnos(dir, seqnos, sizeof(seqnos));
+	snprintf(description, sizeof(description), "%" PRIu64, first);
+	assert_string_equal(seqnos, description);
+
+	/* nothing due: nothing written */
+	assert_int_equal(vg_store_flush_backup(store, &err), 0);
+	archived_seqnos(dir, seqnos, sizeof(seqnos));
+	assert_string_equal(seqnos, description);
+	rm_rf(dir);
+	bench_close(&b);
+}
+
+/*
+ * Commits that write the backup at once keep the archive list in memory:
+ * retention prunes from it exactly as from a listing of the directory.
+ */
+static void test_backup_archive_kept_in_memory(void **state)
+{
+	struct bench b;
+	_cleanup_(vg_store_freep) struct vg_store *store = NULL;
+	char dir[] = "/tmp/test-vg-store.XXXXXX";
+	char path[4200], description[128], seqnos[256], expected[256];
+	uint64_t last;
+
+	bench_open(&b);
+	assert_non_null(mkdtemp(dir));
+	store = create_vg(&b, 0, 2);
+	store->state_dir = dir;
+	store->backup_policy = (struct vg_backup_policy){ .keep_count = 1, .keep_seconds = 3600, .max_count = 3 };
+	for (int i = 0; i < 6; i++)
+		commit_ok(store, change(store->vg), NULL, 0);
+	last = store->vg->seqno;
+	snprintf(path, sizeof(path), "%s/backup/vgs", dir);
+	assert_int_equal(backup_file_seqno(path, description, sizeof(description)), last);
+	archived_seqnos(dir, seqnos, sizeof(seqnos));
+	snprintf(expected, sizeof(expected), "%" PRIu64 " %" PRIu64 " %" PRIu64, last - 1, last - 2, last - 3);
+	assert_string_equal(seqnos, expected);
+	assert_int_equal(store->backup_cache.n_entries, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(store->backup_cache.entries[i].seqno, last - 1 - i);
+	rm_rf(dir);
+	bench_close(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -731,6 +857,8 @@ int main(void)
 		cmocka_unit_test(test_inconsistent_model_refused),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_rename_moves_the_backup),
+		cmocka_unit_test(test_deferred_backup),
+		cmocka_unit_test(test_backup_archive_kept_in_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,16 +18,21 @@ metadata_tools_vgrescue_LDADD = mdraid/libvgmd.a lvm/libvglvm.a common/libvgcomm
 
 RESCUE_INTEGRATION_TESTS = \
 	tests/integration/rescue.sh \
-	tests/integration/rescue-hostile.sh
+	tests/integration/rescue-hostile.sh \
+	tests/integration/rescue-striped.sh
 TESTS += $(RESCUE_INTEGRATION_TESTS)
-EXTRA_DIST += $(RESCUE_INTEGRATION_TESTS)
+EXTRA_DIST += $(RESCUE_INTEGRATION_TESTS) tests/integration/stripe-reference.py
 
 # A statically linked vgrescue to copy onto any rescue medium (--enable-static-rescue).
+# It compiles its own copies of the libraries without the sanitizer flags:
+# -fsanitize=address cannot link -static, and a rescue binary has no use for it.
 if ENABLE_STATIC_RESCUE
 sbin_PROGRAMS += metadata-tools/vgrescue-static
-metadata_tools_vgrescue_static_SOURCES = $(metadata_tools_vgrescue_SOURCES)
+metadata_tools_vgrescue_static_SOURCES = $(metadata_tools_vgrescue_SOURCES) \
+	$(common_libvgcommon_a_SOURCES) $(mdraid_libvgmd_a_SOURCES) $(lvm_libvglvm_a_SOURCES)
 metadata_tools_vgrescue_static_CPPFLAGS = $(metadata_tools_vgrescue_CPPFLAGS)
-metadata_tools_vgrescue_static_LDADD = $(metadata_tools_vgrescue_LDADD)
+metadata_tools_vgrescue_static_CFLAGS = -std=gnu11 $(VG_WARN_CFLAGS)
+metadata_tools_vgrescue_static_LDADD = $(JSONC_LIBS)
 metadata_tools_vgrescue_static_LDFLAGS = -static
 endif
 TESTS += tests/integration/static-rescue.sh

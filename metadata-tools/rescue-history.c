@@ -12,9 +12,13 @@
  * does, through the same two-phase commit vgtoold uses (vg_commit), to
  * every PV — for a PV on a mirror, to every fresh leg alike, so the legs
  * stay identical. Refused when the devices do not match the text's PVs (ids,
- * sizes), and without --write, where it prints what would be written.
+ * sizes), and without --write, where it prints what would be written. With
+ * --json the report says which version was chosen (seqno, where it was
+ * found), the devices written or that would be written, and every reason
+ * for a refusal.
  */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -145,9 +149,64 @@ int rescue_history(int argc, char **argv)
 	return RESCUE_EXIT_OK;
 }
 
-/* The version to restore: a copy with that seqno (a device copy first), or a file. */
-static int choose_version(struct rescue_model *model, const char *name, const char *from, struct vg **ret_vg,
-			  struct vg_error *err)
+/* The version restore starts from, and where it was found. */
+struct restore_choice {
+	struct vg *vg;
+	uint64_t seqno;
+	const char *source;  /* "metadata-area", "backup", "archive" or "file" */
+	char where[512];
+};
+
+static const char *copy_source_name(enum rescue_copy_source source)
+{
+	switch (source) {
+	case RESCUE_COPY_MDA:
+		return "metadata-area";
+	case RESCUE_COPY_BACKUP:
+		return "backup";
+	case RESCUE_COPY_ARCHIVE:
+		return "archive";
+	}
+	return "unknown";
+}
+
+/* A metadata file named on the command line: read, parse, validate, and check it is VG @name's. */
+static int read_version_file(const char *name, const char *from, struct vg **ret_vg, struct vg_error *err)
+{
+	_cleanup_(fclosep) FILE *f = fopen(from, "re");
+	_cleanup_free_ char *text = NULL;
+	_cleanup_(vg_freep) struct vg *vg = NULL;
+	size_t len;
+	int r;
+
+	if (!f)
+		return vg_error_set(err, -errno, "%s: %m", from);
+	text = malloc(RESCUE_MAX_FILE_TEXT_BYTES + 1);
+	if (!text)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	len = fread(text, 1, RESCUE_MAX_FILE_TEXT_BYTES + 1, f);
+	if (len > RESCUE_MAX_FILE_TEXT_BYTES)
+		return vg_error_set(err, -EFBIG, "%s: larger than %u bytes: not a metadata file", from,
+				    RESCUE_MAX_FILE_TEXT_BYTES);
+	text[len] = '\0';
+	r = vg_text_parse(text, len, &vg, err);
+	if (r == 0)
+		r = vg_validate(vg, err);
+	if (r < 0)
+		return vg_error_prefix(err, r, "%s", from);
+	if (!streq(vg->name, name))
+		return vg_error_set(err, -EINVAL, "%s describes VG %s, not %s", from, vg->name, name);
+	*ret_vg = TAKE_PTR(vg);
+	return 0;
+}
+
+/*
+ * The version to restore: a copy with that seqno (a device copy before a
+ * backup or archive file), or a metadata file. Fills *ret with a clone the
+ * caller owns.
+ */
+static int choose_version(struct rescue_model *model, const char *name, const char *from,
+			  struct restore_choice *ret, struct vg_error *err)
 {
 	char *end;
 	unsigned long long seqno;
@@ -180,110 +239,128 @@ static int choose_version(struct rescue_model *model, const char *name, const ch
 			return vg_error_set(err, -ENOENT,
 					    "no usable copy of VG %s with seqno %llu (see vgrescue history)", name,
 					    seqno);
-		*ret_vg = vg_clone(found->vg);
-		return *ret_vg ? 0 : vg_error_set(err, -ENOMEM, "out of memory");
+		ret->vg = vg_clone(found->vg);
+		if (!ret->vg)
+			return vg_error_set(err, -ENOMEM, "out of memory");
+		ret->seqno = found->seqno;
+		ret->source = copy_source_name(found->source);
+		rescue_copy_where(model, found, ret->where, sizeof(ret->where));
+		return 0;
 	}
-
-	/* A file: read it like a backup file, parse and validate it. */
-	FILE *f = fopen(from, "re");
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	struct vg *vg = NULL;
-	int r;
-
-	if (!f)
-		return vg_error_set(err, -errno, "%s: %m", from);
-	text = malloc(RESCUE_MAX_FILE_TEXT_BYTES + 1);
-	if (!text) {
-		fclose(f);
-		return vg_error_set(err, -ENOMEM, "out of memory");
-	}
-	len = fread(text, 1, RESCUE_MAX_FILE_TEXT_BYTES + 1, f);
-	fclose(f);
-	if (len > RESCUE_MAX_FILE_TEXT_BYTES)
-		return vg_error_set(err, -EFBIG, "%s: larger than %u bytes: not a metadata file", from,
-				    RESCUE_MAX_FILE_TEXT_BYTES);
-	text[len] = '\0';
-	r = vg_text_parse(text, len, &vg, err);
-	if (r == 0)
-		r = vg_validate(vg, err);
-	if (r < 0) {
-		vg_free(vg);
-		return vg_error_prefix(err, r, "%s", from);
-	}
-	if (!streq(vg->name, name)) {
-		vg_error_set(err, -EINVAL, "%s describes VG %s, not %s", from, vg->name, name);
-		vg_free(vg);
-		return -EINVAL;
-	}
-	*ret_vg = vg;
+	int r = read_version_file(name, from, &ret->vg, err);
+	if (r < 0)
+		return r;
+	ret->seqno = ret->vg->seqno;
+	ret->source = "file";
+	snprintf(ret->where, sizeof(ret->where), "file %s", from);
 	return 0;
 }
 
-int rescue_restore(int argc, char **argv)
+/* What restore did or would do, for the text and --json reports. */
+struct restore_report {
+	struct json_object *refusals; /* strings; NULL without --json */
+	size_t n_refusals;
+	struct restore_choice choice;
+	struct rescue_model *model;
+	struct rescue_home *homes;
+	struct vg_commit_target *targets;
+	size_t n_targets;
+	struct strbuf text; /* the text written, or that would be */
+	bool written;
+};
+
+static void restore_report_done(struct restore_report *report)
 {
-	static const struct option options[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "write", no_argument, NULL, 'w' },
-		{ "backup-dir", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	_cleanup_(rescue_model_freep) struct rescue_model *model = NULL;
-	_cleanup_(vg_freep) struct vg *vg = NULL;
-	_cleanup_free_ struct rescue_home *homes = NULL;
-	_cleanup_free_ struct vg_commit_target *targets = NULL;
-	struct rescue_model_options opts = { 0 };
+	json_object_put(report->refusals);
+	vg_free(report->choice.vg);
+	rescue_model_free(report->model);
+	free(report->homes);
+	free(report->targets);
+	strbuf_done(&report->text);
+}
+
+static void refuse(struct restore_report *report, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse(struct restore_report *report, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	report->n_refusals++;
+	if (n < 0) {
+		rescue_error("refusing (out of memory describing why)");
+		return;
+	}
+	rescue_error("%s", msg);
+	if (report->refusals)
+		json_object_array_add(report->refusals, json_object_new_string(msg));
+}
+
+static struct json_object *restore_json(const char *name, bool write, const struct restore_report *report)
+{
+	struct json_object *o = json_object_new_object(), *devs = json_object_new_array();
+	const struct restore_choice *choice = &report->choice;
+
+	json_object_object_add(o, "vg", json_object_new_string(name));
+	if (choice->vg) {
+		struct json_object *v = json_object_new_object();
+
+		json_object_object_add(v, "seqno", rescue_json_u64(choice->seqno));
+		json_object_object_add(v, "source", json_object_new_string(choice->source));
+		json_object_object_add(v, "where", json_object_new_string(choice->where));
+		json_object_object_add(o, "version", v);
+		json_object_object_add(o, "new_seqno", rescue_json_u64(choice->vg->seqno));
+	} else {
+		json_object_object_add(o, "version", NULL);
+		json_object_object_add(o, "new_seqno", NULL);
+	}
+	for (size_t t = 0; t < report->n_targets; t++)
+		json_object_array_add(devs, json_object_new_string(report->targets[t].dev->path));
+	json_object_object_add(o, "devices", devs);
+	json_object_object_add(o, "write", json_object_new_boolean(write));
+	json_object_object_add(o, "written", json_object_new_boolean(report->written));
+	json_object_object_add(o, "refusals", json_object_get(report->refusals));
+	json_object_object_add(o, "text", report->text.len
+		? json_object_new_string_len(report->text.data, (int)report->text.len) : NULL);
+	return o;
+}
+
+/*
+ * Choose the version, check the devices are its VG's, and commit it (with
+ * @write) or render it. Every refusal is recorded in @report; returns
+ * without writing at the first check that fails.
+ */
+static void restore_vg(const char *name, const char *from, char *const *paths, size_t n_paths,
+		       const struct rescue_model_options *opts, bool write, struct restore_report *report)
+{
 	struct vg_error err = { 0 };
-	const char *name, *from = NULL;
 	struct rescue_vg *current;
-	size_t n_missing = 0, n_targets = 0;
-	bool write = false;
+	size_t n_missing = 0;
 	struct utsname uts;
 	char uname_line[512] = "";
-	int c, r;
+	struct vg *vg;
+	int r;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
-		switch (c) {
-		case 'f':
-			from = optarg;
-			break;
-		case 'w':
-			write = true;
-			break;
-		case 'b':
-			opts.backup_dir = optarg;
-			break;
-		case 'h':
-			printf("Usage: vgrescue restore VG --from FILE|SEQNO [--write] [--backup-dir DIR] DEVICE...\n");
-			return RESCUE_EXIT_OK;
-		default:
-			return RESCUE_EXIT_USAGE;
-		}
+	if (rescue_model_build(paths, n_paths, opts, &report->model, &err) < 0) {
+		refuse(report, "%s", err.message);
+		return;
 	}
-	if (!from || argc - optind < 1) {
-		rescue_error("restore: usage: vgrescue restore VG --from FILE|SEQNO [--write] [DEVICE...]");
-		return RESCUE_EXIT_USAGE;
+	for (size_t i = 0; i < report->model->n_devices; i++)
+		if (!report->model->devices[i].dev)
+			refuse(report, "%s", report->model->devices[i].open_error.message);
+	if (report->n_refusals)
+		return;
+	if (choose_version(report->model, name, from, &report->choice, &err) < 0) {
+		refuse(report, "%s", err.message);
+		return;
 	}
-	name = argv[optind];
-	opts.writable = write;
-	if (rescue_model_build(argv + optind + 1, (size_t)(argc - optind - 1), &opts, &model, &err) < 0) {
-		rescue_error("%s", err.message);
-		return RESCUE_EXIT_PROBLEM;
-	}
-	for (size_t i = 0; i < model->n_devices; i++)
-		if (!model->devices[i].dev) {
-			rescue_error("%s", model->devices[i].open_error.message);
-			return RESCUE_EXIT_PROBLEM;
-		}
-	if (choose_version(model, name, from, &vg, &err) < 0) {
-		rescue_error("%s", err.message);
-		return RESCUE_EXIT_PROBLEM;
-	}
+	vg = report->choice.vg;
 
 	/* The devices must be this VG's: same VG id as on disk, every PV present and large enough. */
-	current = rescue_model_find_vg(model, name);
+	current = rescue_model_find_vg(report->model, name);
 	if (current) {
 		char id[LVM_UUID_LEN + 1] = "";
 
@@ -291,45 +368,48 @@ int rescue_restore(int argc, char **argv)
 			if (vg->id[i] != '-')
 				id[n++] = vg->id[i];
 		if (!streq(id, current->vg_id)) {
-			rescue_error("the devices hold VG %s with id %s, the text has id %s: refusing", name,
-				     current->vg_id, vg->id);
-			return RESCUE_EXIT_PROBLEM;
+			refuse(report, "the devices hold VG %s with id %s, the text has id %s: refusing", name,
+			       current->vg_id, vg->id);
+			return;
 		}
 		vg->seqno = MAX(current->max_seqno, vg->seqno) + 1;
 	} else {
 		vg->seqno++;
 	}
-	r = rescue_model_place(model, NULL, vg, &homes, &n_missing, &err);
+	r = rescue_model_place(report->model, NULL, vg, &report->homes, &n_missing, &err);
+	if (r < 0 && !report->homes) {
+		refuse(report, "refusing: %s", err.message);
+		return;
+	}
 	for (size_t p = 0; p < vg->n_pvs; p++) {
 		const struct vg_pv *pv = vg->pvs[p];
-		const struct rescue_home *h = &homes[p];
+		const struct rescue_home *h = &report->homes[p];
 
-		if (h->problem) {
-			rescue_error("refusing: %s", h->problem_error.message);
-			r = -EINVAL;
-		} else if (pv->has_dev_size && pv->dev_size_sectors > h->size_bytes / 512) {
-			rescue_error("refusing: PV %s (%s) has dev_size %" PRIu64 " sectors in the text, but %s holds only %" PRIu64,
-				     pv->key, pv->id, pv->dev_size_sectors,
-				     model->devices[h->readers[0]].path, h->size_bytes / 512);
-			r = -EINVAL;
-		} else if (h->stale_only) {
-			rescue_error("refusing: PV %s is on mirror %s, of which only stale legs were given", pv->key,
-				     rescue_mirror_name(&model->mirrors[h->mirror]));
-			r = -EINVAL;
-		}
+		if (h->problem)
+			refuse(report, "refusing: %s", h->problem_error.message);
+		else if (pv->has_dev_size && pv->dev_size_sectors > h->size_bytes / 512)
+			refuse(report,
+			       "refusing: PV %s (%s) has dev_size %" PRIu64 " sectors in the text, but %s holds only %" PRIu64,
+			       pv->key, pv->id, pv->dev_size_sectors, report->model->devices[h->readers[0]].path,
+			       h->size_bytes / 512);
+		else if (h->stale_only)
+			refuse(report, "refusing: PV %s is on mirror %s, of which only stale legs were given", pv->key,
+			       rescue_mirror_name(&report->model->mirrors[h->mirror]));
 	}
-	if (r < 0)
-		return RESCUE_EXIT_PROBLEM;
+	if (report->n_refusals)
+		return;
 
-	targets = calloc(vg->n_pvs * ARRAY_SIZE(homes[0].readers) + 1, sizeof(*targets));
-	if (!targets)
-		return RESCUE_EXIT_PROBLEM;
+	report->targets = calloc(vg->n_pvs * ARRAY_SIZE(report->homes[0].readers) + 1, sizeof(*report->targets));
+	if (!report->targets) {
+		refuse(report, "out of memory");
+		return;
+	}
 	for (size_t p = 0; p < vg->n_pvs; p++)
-		for (size_t k = 0; k < homes[p].n_readers; k++) {
-			const struct rescue_device *d = &model->devices[homes[p].readers[k]];
+		for (size_t k = 0; k < report->homes[p].n_readers; k++) {
+			const struct rescue_device *d = &report->model->devices[report->homes[p].readers[k]];
 
-			targets[n_targets].dev = d->dev;
-			targets[n_targets++].label = d->label;
+			report->targets[report->n_targets].dev = d->dev;
+			report->targets[report->n_targets++].label = d->label;
 		}
 
 	if (uname(&uts) == 0)
@@ -343,26 +423,82 @@ int rescue_restore(int argc, char **argv)
 		.creation_time = (int64_t)time(NULL),
 	};
 
+	if (vg_text_render_raw(vg, &header, &report->text) < 0 || strbuf_status(&report->text) < 0) {
+		refuse(report, "out of memory rendering VG %s", name);
+		return;
+	}
 	if (!write) {
-		struct strbuf sb;
-
-		strbuf_init(&sb);
-		if (vg_text_render_raw(vg, &header, &sb) == 0 && strbuf_status(&sb) == 0) {
-			printf("# vgrescue restore (dry run): would commit VG %s seqno %" PRIu64 " to:\n", name,
-			       vg->seqno);
-			for (size_t t = 0; t < n_targets; t++)
-				printf("#   %s\n", targets[t].dev->path);
-			fwrite(sb.data, 1, sb.len, stdout);
-		}
-		strbuf_done(&sb);
 		rescue_error("nothing written: add --write to commit VG %s seqno %" PRIu64, name, vg->seqno);
-		return RESCUE_EXIT_PROBLEM;
+		return;
 	}
-	r = vg_commit(vg, &header, targets, n_targets, &err);
+	r = vg_commit(vg, &header, report->targets, report->n_targets, &err);
 	if (r < 0) {
-		rescue_error("restore of VG %s failed: %s", name, err.message);
-		return RESCUE_EXIT_PROBLEM;
+		refuse(report, "restore of VG %s failed: %s", name, err.message);
+		return;
 	}
-	printf("VG %s restored as seqno %" PRIu64 " on %zu device(s)\n", name, vg->seqno, n_targets);
-	return RESCUE_EXIT_OK;
+	report->written = true;
+}
+
+int rescue_restore(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "write", no_argument, NULL, 'w' },
+		{ "backup-dir", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	_cleanup_(restore_report_done) struct restore_report report = { 0 };
+	struct rescue_model_options opts = { 0 };
+	const char *name, *from = NULL;
+	bool write = false, json = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'f':
+			from = optarg;
+			break;
+		case 'w':
+			write = true;
+			break;
+		case 'b':
+			opts.backup_dir = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			printf("Usage: vgrescue restore [--json] VG --from FILE|SEQNO [--write] [--backup-dir DIR] DEVICE...\n");
+			return RESCUE_EXIT_OK;
+		default:
+			return RESCUE_EXIT_USAGE;
+		}
+	}
+	if (!from || argc - optind < 1) {
+		rescue_error("restore: usage: vgrescue restore [--json] VG --from FILE|SEQNO [--write] [DEVICE...]");
+		return RESCUE_EXIT_USAGE;
+	}
+	name = argv[optind];
+	opts.writable = write;
+	strbuf_init(&report.text);
+	report.refusals = json ? json_object_new_array() : NULL;
+
+	restore_vg(name, from, argv + optind + 1, (size_t)(argc - optind - 1), &opts, write, &report);
+
+	if (json) {
+		rescue_print_json(restore_json(name, write, &report));
+	} else if (report.written) {
+		printf("VG %s restored as seqno %" PRIu64 " on %zu device(s)\n", name, report.choice.vg->seqno,
+		       report.n_targets);
+	} else if (!report.n_refusals) {
+		printf("# vgrescue restore (dry run): would commit VG %s seqno %" PRIu64 " (from seqno %" PRIu64
+		       ", %s) to:\n", name, report.choice.vg->seqno, report.choice.seqno, report.choice.where);
+		for (size_t t = 0; t < report.n_targets; t++)
+			printf("#   %s\n", report.targets[t].dev->path);
+		fwrite(report.text.data, 1, report.text.len, stdout);
+	}
+	return report.written ? RESCUE_EXIT_OK : RESCUE_EXIT_PROBLEM;
 }

@@ -9,9 +9,12 @@
  * nothing but util-linux. Offsets: pe_start*512 + first_pe*extent_size*512.
  *
  * recipe: the same rescue done with stock lvm2 only, with the settings the
- * md 1.0 surprises of FORMATS.md 7 (1-3, 13) require.
+ * md 1.0 surprises of FORMATS.md 7 (1-3, 13) require, as a shell script
+ * that runs as printed (image files are attached to loop devices first);
+ * with --json, the commands as an array and the lvm2 steps with their notes.
  */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -198,12 +201,62 @@ int rescue_map(int argc, char **argv)
 	return RESCUE_EXIT_OK;
 }
 
+/*
+ * The recipe as steps, each a title, commands and notes: printed as a
+ * commented shell script, or with --json as {"steps": [...]} and the
+ * commands also as one flat array that runs in order.
+ */
+struct recipe {
+	struct json_object *steps;    /* NULL: print text */
+	struct json_object *commands; /* every command of every step, in order */
+	struct json_object *step;     /* the step being filled */
+};
+
+static void recipe_step(struct recipe *rc, const char *title)
+{
+	if (!rc->steps) {
+		printf("# %s\n", title);
+		return;
+	}
+	rc->step = json_object_new_object();
+	json_object_object_add(rc->step, "step", json_object_new_string(title));
+	json_object_object_add(rc->step, "commands", json_object_new_array());
+	json_object_object_add(rc->step, "notes", json_object_new_array());
+	json_object_array_add(rc->steps, rc->step);
+}
+
+static void recipe_add(struct recipe *rc, bool command, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void recipe_add(struct recipe *rc, bool command, const char *fmt, ...)
+{
+	_cleanup_free_ char *line = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (!rc->steps) {
+		printf("%s%s\n", command ? "" : "#    ", line);
+		return;
+	}
+	json_object_array_add(json_object_object_get(rc->step, command ? "commands" : "notes"),
+			      json_object_new_string(line));
+	if (command)
+		json_object_array_add(rc->commands, json_object_new_string(line));
+}
+
 int rescue_recipe(int argc, char **argv)
 {
 	_cleanup_(rescue_model_freep) struct rescue_model *model = NULL;
+	_cleanup_(json_object_putp) struct json_object *jdevices = NULL;
+	_cleanup_free_ char *devs = NULL;
+	struct recipe rc = { 0 };
 	struct rescue_vg *rvg;
 	struct vg_lv *lv;
-	bool json, any_file = false, any_mirror = false;
+	bool json, any_mirror = false;
+	size_t n_loops = 0;
 	int r;
 
 	r = open_lv(argc, argv, "recipe", &json, &model, &rvg, &lv);
@@ -211,52 +264,90 @@ int rescue_recipe(int argc, char **argv)
 		return r;
 	const struct vg *vg = rvg->vg;
 
-	printf("# Rescue %s/%s with stock lvm2 only (no md, no vgtool).\n", vg->name, lv->name);
-	printf("# 1. Expose exactly ONE leg of each mirror: with both legs visible lvm2 sees the PV twice\n"
-	       "#    and drops both as md components. These are the devices to use, one per PV:\n");
+	if (json) {
+		rc.steps = json_object_new_array();
+		rc.commands = json_object_new_array();
+		jdevices = json_object_new_array();
+	} else {
+		printf("# Rescue %s/%s with stock lvm2 only (no md, no vgtool).\n", vg->name, lv->name);
+	}
+	recipe_step(&rc, "1. Expose exactly ONE leg of each mirror: with both legs visible lvm2 sees the PV twice "
+			 "and drops both as md components. Image files are attached read-only to loop devices.");
 	for (size_t p = 0; p < vg->n_pvs; p++) {
 		const struct rescue_home *h = &rvg->homes[p];
-		const struct rescue_device *d;
+		const struct rescue_device *d = h->found ? &model->devices[h->readers[0]] : NULL;
+		_cleanup_free_ char *use = NULL;
 
-		if (!h->found) {
-			printf("#    %s (%s): MISSING — activation needs --activationmode partial\n", vg->pvs[p]->key,
-			       vg->pvs[p]->id);
+		if (jdevices) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "pv", json_object_new_string(vg->pvs[p]->key));
+			json_object_object_add(o, "pv_id", json_object_new_string(vg->pvs[p]->id));
+			json_object_object_add(o, "device", d ? json_object_new_string(d->path) : NULL);
+			json_object_object_add(o, "mirror", h->mirror >= 0
+				? json_object_new_string(rescue_mirror_name(&model->mirrors[h->mirror])) : NULL);
+			json_object_object_add(o, "missing", json_object_new_boolean(!d));
+			json_object_array_add(jdevices, o);
+		}
+		if (!d) {
+			recipe_add(&rc, false, "%s (%s): MISSING: activation needs --activationmode partial",
+				   vg->pvs[p]->key, vg->pvs[p]->id);
 			continue;
 		}
-		d = &model->devices[h->readers[0]];
-		any_file |= !d->dev->is_block_device;
 		any_mirror |= h->mirror >= 0;
-		printf("#    %s: %s", vg->pvs[p]->key, d->path);
 		if (h->mirror >= 0)
-			printf(" (one leg of mirror %s)", rescue_mirror_name(&model->mirrors[h->mirror]));
-		printf("\n");
+			recipe_add(&rc, false, "%s: %s (one leg of mirror %s)", vg->pvs[p]->key, d->path,
+				   rescue_mirror_name(&model->mirrors[h->mirror]));
+		else
+			recipe_add(&rc, false, "%s: %s", vg->pvs[p]->key, d->path);
+		if (!d->dev->is_block_device) {
+			recipe_add(&rc, true, "LOOP%zu=$(losetup --read-only --find --show '%s')", ++n_loops, d->path);
+			if (asprintf(&use, "$LOOP%zu", n_loops) < 0)
+				return RESCUE_EXIT_PROBLEM;
+		} else {
+			use = strdup(d->path);
+		}
+		if (!use)
+			return RESCUE_EXIT_PROBLEM;
+		char *joined = NULL;
+		if (asprintf(&joined, "%s%s%s", devs ? devs : "", devs ? "," : "", use) < 0)
+			return RESCUE_EXIT_PROBLEM;
+		free(devs);
+		devs = joined;
 	}
-	if (any_file)
-		printf("# Image files: attach each read-only first and use the loop device in DEVS below:\n"
-		       "#    losetup --read-only --find --show FILE\n");
-	printf("DEVS=");
-	for (size_t p = 0, first = 1; p < vg->n_pvs; p++) {
-		if (!rvg->homes[p].found)
-			continue;
-		printf("%s%s", first ? "" : ",", model->devices[rvg->homes[p].readers[0]].path);
-		first = 0;
-	}
-	printf("\n");
-	printf("# 2. Tell lvm2 to look only there, to ignore the devices file, and not to hide md legs\n"
-	       "#    (a leg's size differs from the PV's dev_size, so md component detection drops it):\n");
-	printf("OPTS=\"--devicesfile '' --devices $DEVS --config devices/md_component_detection=0\"\n");
-	printf("lvm pvs $OPTS\n");
-	printf("lvm vgs $OPTS %s\n", vg->name);
-	printf("# 3. Activate READ-ONLY:\n");
-	printf("lvm lvchange -ay --readonly $OPTS %s/%s\n", vg->name, lv->name);
-	printf("#    (or the whole VG: lvm vgchange -ay --readonly $OPTS %s)\n", vg->name);
-	printf("mount -o ro /dev/%s/%s /mnt\n", vg->name, lv->name);
+	recipe_add(&rc, true, "DEVS=\"%s\"", devs ? devs : "");
+	recipe_step(&rc, "2. Tell lvm2 to look only there, to ignore the devices file, and not to hide md legs "
+			 "(a leg's size differs from the PV's dev_size, so md component detection drops it).");
+	recipe_add(&rc, true, "OPTS=\"--devicesfile '' --devices $DEVS --config devices/md_component_detection=0\"");
+	recipe_add(&rc, true, "lvm pvs $OPTS");
+	recipe_add(&rc, true, "lvm vgs $OPTS %s", vg->name);
+	recipe_step(&rc, "3. Activate READ-ONLY and mount read-only.");
+	recipe_add(&rc, true, "lvm lvchange -ay --readonly $OPTS %s/%s", vg->name, lv->name);
+	recipe_add(&rc, false, "or the whole VG: lvm vgchange -ay --readonly $OPTS %s", vg->name);
+	recipe_add(&rc, true, "mount -o ro /dev/%s/%s /mnt", vg->name, lv->name);
 	if (any_mirror)
-		printf("# WARNING: writing to one leg outside md desynchronises the mirror: md's event count and\n"
-		       "# bitmap are not updated, so a later assemble may take both legs as in sync and serve\n"
-		       "# old data. Keep everything read-only (also no lvm metadata changes, which would bump\n"
-		       "# seqno on this leg only); if you must write, fail and re-add the other leg afterwards\n"
-		       "# so md does a full resync.\n");
-	printf("# When done: lvm vgchange -an $OPTS %s\n", vg->name);
+		recipe_add(&rc, false,
+			   "WARNING: writing to one leg outside md desynchronises the mirror: md's event count and "
+			   "bitmap are not updated, so a later assemble may take both legs as in sync and serve old "
+			   "data. Keep everything read-only (also no lvm metadata changes, which would bump seqno "
+			   "on this leg only); if you must write, fail and re-add the other leg afterwards so md "
+			   "does a full resync.");
+	recipe_step(&rc, "4. When done.");
+	recipe_add(&rc, true, "umount /mnt");
+	recipe_add(&rc, true, "lvm vgchange -an $OPTS %s", vg->name);
+	for (size_t k = 1; k <= n_loops; k++)
+		recipe_add(&rc, true, "losetup -d $LOOP%zu", k);
+
+	if (json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "vg", json_object_new_string(vg->name));
+		json_object_object_add(o, "lv", json_object_new_string(lv->name));
+		json_object_object_add(o, "seqno", rescue_json_u64(vg->seqno));
+		json_object_object_add(o, "devices", TAKE_PTR(jdevices));
+		json_object_object_add(o, "commands", rc.commands);
+		json_object_object_add(o, "lvm2_steps", rc.steps);
+		rescue_print_json(o);
+	}
 	return RESCUE_EXIT_OK;
 }

@@ -39,6 +39,10 @@ int rescue_examine_devices(int argc, char **argv, const char *verb, void (*usage
 
 /* "vgrescue: <message>" on stderr. */
 void rescue_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* json-c's reference drop as a cleanup: _cleanup_(json_object_putp) struct json_object *o = ... */
+DEFINE_CLEANUP_FUNC(struct json_object, json_object_put)
+DEFINE_CLEANUP_FUNC(FILE, fclose)
+
 /* Print @obj pretty-printed to stdout followed by a newline, then release it. */
 void rescue_print_json(struct json_object *obj);
 /* json-c helpers that keep 64-bit values exact. */

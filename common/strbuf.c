@@ -76,25 +76,12 @@ fail:
 	return false;
 }
 
-void strbuf_append(struct strbuf *sb, const void *data, size_t len)
+void strbuf_append_slow(struct strbuf *sb, const void *data, size_t len)
 {
 	if (len == 0 || !strbuf_reserve(sb, len))
 		return;
 	memcpy(sb->data + sb->len, data, len);
 	sb->len += len;
-	sb->data[sb->len] = '\0';
-}
-
-void strbuf_puts(struct strbuf *sb, const char *s)
-{
-	strbuf_append(sb, s, strlen(s));
-}
-
-void strbuf_putc(struct strbuf *sb, char c)
-{
-	if (sb->failed || (sb->len + 1 >= sb->capacity && !strbuf_reserve(sb, 1)))
-		return;
-	sb->data[sb->len++] = c;
 	sb->data[sb->len] = '\0';
 }
 

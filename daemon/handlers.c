@@ -7,11 +7,16 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
+#include "activation.h"
 #include "handlers.h"
 #include "host.h"
 #include "inventory.h"
+#include "log.h"
+#include "job-mirror.h"
+#include "job.h"
 #include "md-mirror.h"
 #include "md-scrub.h"
 #include "vg-ops.h"
@@ -1067,6 +1072,16 @@ static int lv_remove(struct handler_ctx *ctx, struct json_object *params, struct
 	if (r < 0)
 		return refuse(e, &err, r);
 	return stage_or_plan(ctx, hvg, next, NULL, true, ret);
+	/* the kernel follows the commit, which must not find the LV in use: decided here, before staging */
+	if (ctx->host->activation && !ctx->dry_run) {
+		const struct vg_lv *lv = vg_find_lv(host_vg_current(hvg), name);
+
+		r = activation_lv_deactivate(ctx->host->activation, host_vg_current(hvg), lv, force, &err);
+		if (r < 0) {
+			vg_free(next);
+			return refuse(e, &err, r);
+		}
+	}
 }
 
 static int lv_list(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
@@ -1253,7 +1268,7 @@ static int mirror_create(struct handler_ctx *ctx, struct json_object *params, st
 	r = md_mirror_create(&p, &opts, &created, &err);
 	if (r < 0)
 		return refuse(e, &err, r);
-	if (!assume_clean) {
+	if (!assume_clean && !ctx->host->activation) {
 		/* without the md driver the legs are brought in sync here, as md would on first start */
 		struct md_mirror_view *view = NULL;
 
@@ -1356,6 +1371,107 @@ static int mirror_leg_op(struct handler_ctx *ctx, struct json_object *params, st
 
 	if ((r = rpc_params_only(params, PARAMS("name", "device", "old", "new", "spare", "force"), e)) < 0)
 		return r;
+/* A change failed half way: report it, after reading again what the devices now say. */
+static int refuse_after_rescan(struct handler_ctx *ctx, struct rpc_error *e, const struct vg_error *err, int r)
+{
+	struct rpc_error ignored;
+	struct json_object *unused = NULL;
+
+	refuse(e, err, r);
+	rescan_and_show(ctx, NULL, &unused, &ignored);
+	json_object_put(unused);
+	return r;
+}
+
+/*
+ * A mirror md runs: md makes the change and writes the running legs'
+ * superblocks; an added leg is rebuilt by md (mirror.show follows
+ * sync_action and sync_completed).
+ */
+static int kernel_leg_op(struct handler_ctx *ctx, struct host_device *mirror, enum leg_op op, ssize_t leg,
+			 struct host_device *fresh, struct json_object **ret, struct rpc_error *e)
+{
+	struct md_mirror_options opts = { 0 };
+	struct vg_error err = { 0 };
+	char name[64], *event = NULL;
+	int r;
+
+	snprintf(name, sizeof(name), "%s", mirror->path);
+	if (!mirror->md_array)
+		return rpc_error_set(e, RPC_REFUSED, -ENODEV, "name",
+				     "mirror %s is not running in md (no fresh leg, or it did not start: see the daemon's log)",
+				     name);
+	switch (op) {
+	case LEG_FAIL:
+		r = host_mirror_kernel_fail(ctx->host, mirror, (size_t)leg, &err);
+		event = "mirror.degraded";
+		break;
+	case LEG_REMOVE:
+		r = host_mirror_kernel_remove(ctx->host, mirror, (size_t)leg, &err);
+		event = "mirror.leg_removed";
+		break;
+	case LEG_ADD:
+		r = host_mirror_kernel_add(ctx->host, mirror, fresh, &opts, &err);
+		event = "mirror.leg_added";
+		break;
+	default:
+		return rpc_error_set(e, RPC_REFUSED, -ENOTSUP, NULL,
+				     "with activation = \"kernel\", replace a leg in steps: add the new device "
+				     "(mirror add-leg), wait for the rebuild, then fail and remove the old leg");
+	}
+	if (r < 0)
+		return refuse_after_rescan(ctx, e, &err, r);
+	struct json_object *fields = json_object_new_object();
+	json_object_object_add(fields, "mirror", json_object_new_string(name));
+	server_publish_event(ctx->server, event, fields);
+	return rescan_and_show(ctx, name, ret, e);
+}
+
+/*
+ * md_mirror_add and md_mirror_replace write the new roles, then copy: a
+ * progress callback that says stop at the first chunk leaves them right
+ * after the metadata part, the leg recovering from offset 0, and the copy
+ * goes on as a job.
+ */
+static int stop_after_metadata(uint64_t done_bytes, uint64_t total_bytes, void *userdata)
+{
+	bool *stopped = userdata;
+
+	*stopped = true;
+	return -EINPROGRESS;
+}
+
+/* Answer {mirror, job} once the host is read again, the copy running as a job of @kind. */
+static int start_copy(struct handler_ctx *ctx, const char *name, const char *kind, uint32_t retire_dev_number,
+		      struct json_object **ret, struct rpc_error *e)
+{
+	struct vg_error err = { 0 };
+	struct job *job;
+	int r = rescan_and_show(ctx, name, ret, e);
+
+	if (r < 0)
+		return r;
+	r = job_mirror_start(server_jobs(ctx->server), kind, name, retire_dev_number, &job, &err);
+	if (r < 0) {
+		json_object_put(*ret);
+		*ret = NULL;
+		return refuse(e, &err, r);
+	}
+	json_object_object_add(*ret, "job", job_json(job));
+	return 0;
+}
+
+/* A leg of @mirror at @path that a stopped copy left recovering: adding it again resumes the copy. */
+static bool resumable_leg(struct handler_ctx *ctx, struct host_device *mirror, const char *path)
+{
+	struct host_device *device = host_find_device(ctx->host, path);
+	ssize_t k = device && !device->is_mirror ? md_mirror_view_find(mirror->view, device->dev) : -1;
+	const struct md_mirror_leg *leg = k >= 0 ? &mirror->view->legs[k] : NULL;
+
+	return leg && leg->present && leg->fresh &&
+	       (leg->state == MD_LEG_RECOVERING || leg->state == MD_LEG_REPLACEMENT);
+}
+
 	if ((r = settle_all(ctx, e)) < 0)
 		return r;
 	mirror = mirror_param(ctx, params, e);
@@ -1391,6 +1507,15 @@ static int mirror_leg_op(struct handler_ctx *ctx, struct json_object *params, st
 	switch (op) {
 	case LEG_FAIL:
 		r = md_mirror_fail(mirror->view, (size_t)leg, &opts, &err);
+	if (op == LEG_ADD && !spare && !ctx->host->activation && resumable_leg(ctx, mirror, new_path)) {
+		if (ctx->dry_run) {
+			*ret = json_object_new_object();
+			json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
+			json_object_object_add(*ret, "mirror", host_mirror_json(ctx->host, mirror));
+			return 0;
+		}
+		return start_copy(ctx, name, "mirror.recover", UINT32_MAX, ret, e);
+	}
 		break;
 	case LEG_REMOVE:
 		r = md_mirror_remove(mirror->view, (size_t)leg, &opts, &err);
@@ -1401,6 +1526,8 @@ static int mirror_leg_op(struct handler_ctx *ctx, struct json_object *params, st
 	case LEG_REPLACE:
 		r = md_mirror_replace(mirror->view, (size_t)leg, fresh->dev, &opts, &err);
 		break;
+	if (ctx->host->activation)
+		return kernel_leg_op(ctx, mirror, op, leg, fresh, ret, e);
 	}
 	if (r < 0) {
 		struct rpc_error ignored;
@@ -1476,16 +1603,18 @@ static int mirror_dissolve(struct handler_ctx *ctx, struct json_object *params, 
 	r = md_mirror_dissolve(mirror->view, -1, &opts, &err);
 	if (r < 0) {
 		json_object_put(devices);
-		refuse(e, &err, r);
-		struct rpc_error ignored;
-		struct json_object *unused = NULL;
-		rescan_and_show(ctx, NULL, &unused, &ignored);
-		json_object_put(unused);
-		return r;
+		return refuse_after_rescan(ctx, e, &err, r);
 	}
 	r = rescan_and_show(ctx, NULL, ret, e);
 	if (r < 0) {
 		json_object_put(devices);
+	if (ctx->host->activation && mirror->md_array)
+		return rpc_error_set(e, RPC_REFUSED, -ENOTSUP, "name",
+				     "mirror %s runs in md as %s: with activation = \"kernel\", dissolving or removing a running "
+				     "mirror is not available; fail and remove its legs one by one instead",
+				     mirror->path, mirror->md_array);
+	if ((r = refuse_if_busy(ctx, mirror->path, e)) < 0)
+		return r;
 		return r;
 	}
 	json_object_object_add(*ret, "devices", devices);
@@ -1523,6 +1652,49 @@ static int mirror_scrub(struct handler_ctx *ctx, struct json_object *params, str
 		return r;
 	r = md_mirror_scrub(mirror->view, streq(action, "repair"), &result, &err);
 	if (r < 0)
+/* md scrubs in the background: started here, followed in mirror.show (kernel.sync_action, kernel.mismatch_cnt). */
+static int kernel_scrub(struct handler_ctx *ctx, struct host_device *mirror, const char *action,
+			struct json_object **ret, struct rpc_error *e)
+{
+	struct vg_error err = { 0 };
+	char name[64];
+	int r;
+
+	snprintf(name, sizeof(name), "%s", mirror->path);
+	if (!mirror->md_array)
+		return rpc_error_set(e, RPC_REFUSED, -ENODEV, "name", "mirror %s is not running in md", name);
+	if (!ctx->dry_run) {
+		r = ctx->host->activation->md->scrub(mirror->md_array, streq(action, "repair") ? MD_SCRUB_REPAIR : MD_SCRUB_CHECK,
+						     &err);
+		if (r < 0)
+			return refuse(e, &err, r);
+	}
+	r = rescan_and_show(ctx, name, ret, e);
+	if (r < 0)
+		return r;
+	json_object_object_add(*ret, "action", json_object_new_string(action));
+	json_object_object_add(*ret, "started", json_object_new_boolean(!ctx->dry_run));
+	return 0;
+}
+
+static void publish_md_change(void *userdata, const char *event, const char *mirror, const char *md_array,
+			      uint32_t degraded, const char *faulty)
+{
+	struct json_object *fields = json_object_new_object();
+
+	json_object_object_add(fields, "mirror", json_object_new_string(mirror));
+	json_object_object_add(fields, "md_array", json_object_new_string(md_array));
+	json_object_object_add(fields, "degraded_slots", json_object_new_uint64(degraded));
+	json_object_object_add(fields, "faulty", json_object_new_string(faulty));
+	server_publish_event(userdata, event, fields);
+}
+
+void handlers_watch_kernel(struct server *server, struct host *host)
+{
+	if (host_watch_md(host, publish_md_change, server) < 0)
+		vg_log(LOG_ERR, "watching md arrays: out of memory");
+}
+
 		return refuse(e, &err, r);
 	r = rescan_and_show(ctx, name, ret, e);
 	if (r < 0)
@@ -1549,6 +1721,8 @@ static int mirror_remove(struct handler_ctx *ctx, struct json_object *params, st
 		*ret = json_object_new_object(); /* gone already: nothing to do */
 		return 0;
 	}
+	if (ctx->host->activation)
+		return kernel_scrub(ctx, mirror, action, ret, e);
 	if (mirror->is_pv && (vg = vg_of_pv(ctx->host, mirror->label.pv_uuid)))
 		return rpc_error_set(e, RPC_REFUSED, -EBUSY, "name",
 				     "mirror %s is a PV of VG %s: take it out of the VG first (vg reduce), or dissolve it", name, vg);
@@ -1568,9 +1742,38 @@ static int lv_activation(struct handler_ctx *ctx, struct json_object *params, st
 		return r;
 	if (!vg_find_lv(hvg->store->vg, name))
 		return rpc_error_set(e, RPC_REFUSED, -ENOENT, "name", "VG %s has no LV called %s", hvg->store->vg->name, name);
-	return rpc_error_set(e, RPC_REFUSED, -ENOTSUP, NULL,
-			     "vgtoold runs with activation = \"none\": LVs are metadata only here; set daemon/activation = "
-			     "\"kernel\" on a host with device-mapper to activate them");
+	if (!ctx->host->activation)
+		return rpc_error_set(e, RPC_REFUSED, -ENOTSUP, NULL,
+				     "vgtoold runs with activation = \"none\": LVs are metadata only here; set daemon/activation = "
+				     "\"kernel\" on a host with device-mapper to activate them");
+	if (!ctx->dry_run) {
+		if (activate) {
+			if ((r = ensure_complete(hvg, e)) < 0)
+				return r;
+			r = host_lv_activate(ctx->host, hvg, lv, read_only, &err);
+		} else {
+			r = activation_lv_deactivate(ctx->host->activation, hvg->store->vg, lv, force, &err);
+		}
+		if (r < 0)
+			return refuse(e, &err, r);
+	}
+	*ret = json_object_new_object();
+	if (ctx->dry_run)
+		json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
+	json_object_object_add(*ret, "lv", host_lv_json(ctx->host, hvg->store->vg, lv));
+	return 0;
+}
+
+static int lv_activate(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		       struct rpc_error *e)
+{
+	return lv_activation(ctx, params, ret, e, true);
+}
+
+static int lv_deactivate(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			 struct rpc_error *e)
+{
+	return lv_activation(ctx, params, ret, e, false);
 }
 
 static int metadata_backup(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
@@ -1734,9 +1937,42 @@ static int job_show(struct handler_ctx *ctx, struct json_object *params, struct 
 	uint64_t id = 0;
 	int r = rpc_param_u64(params, "id", true, &id, e);
 
-	if (r < 0)
-		return r;
-	return rpc_error_set(e, RPC_REFUSED, -ENOENT, "id", "there is no job %" PRIu64, id);
+	if (!job)
+		return e->errno_code;
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "job", job_json(job));
+	return 0;
+}
+
+/*
+ * Stop a job where it can resume, then read the host again so a mirror's
+ * device starts from the superblocks the stop wrote. A job that ended
+ * already is left as it is: nothing to do.
+ */
+static int job_cancel(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		      struct rpc_error *e)
+{
+	struct job *job = job_param(ctx, params, e);
+	struct json_object *unused = NULL;
+	struct vg_error err = { 0 };
+	int r;
+
+	if (!job)
+		return e->errno_code;
+	if (job->state == JOB_RUNNING && !ctx->dry_run) {
+		if ((r = settle_all(ctx, e)) < 0)
+			return r;
+		r = jobs_cancel(server_jobs(ctx->server), job, &err);
+		if (r < 0)
+			return refuse(e, &err, r);
+		r = rescan_and_show(ctx, NULL, &unused, e);
+		json_object_put(unused);
+		if (r < 0)
+			return r;
+	}
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "job", job_json(job));
+	return 0;
 }
 
 /* ---- events ---- */
@@ -1788,8 +2024,8 @@ static const struct handler_entry handlers[] = {
 	{ "lv.resize", true, lv_resize },
 	{ "lv.rename", true, lv_rename },
 	{ "lv.remove", true, lv_remove },
-	{ "lv.activate", true, lv_activation },
-	{ "lv.deactivate", true, lv_activation },
+	{ "lv.activate", true, lv_activate },
+	{ "lv.deactivate", true, lv_deactivate },
 	{ "metadata.backup", true, metadata_backup },
 	{ "metadata.history", false, metadata_history },
 	{ "metadata.restore", true, metadata_restore },

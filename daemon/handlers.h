@@ -25,5 +25,9 @@ struct handler_entry {
 
 const struct handler_entry *handler_find(const char *method);
 
+/* Kernel backend, from the event loop: publish md arrays degrading or recovering (at most once a second). */
+struct host;
+void handlers_watch_kernel(struct server *server, struct host *host);
+
 /* events.subscribe, which needs the server's event backlog; @since UINT64_MAX: from now on. */
 int server_subscribe(struct handler_ctx *ctx, uint64_t since, struct json_object **ret_result, struct rpc_error *e);

@@ -1,37 +1,53 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The host's devices, mirrors and VGs (see host.h). */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <syslog.h>
 #include <time.h>
 
+#include "activation.h"
 #include "device-filter.h"
 #include "host.h"
 #include "inventory.h"
+#include "log.h"
 #include "md-mirror.h"
 #include "md-super.h"
 #include "vg-ops.h"
 
 /* ---- which devices the configuration allows ---- */
 
-static int add_device(struct host *host, const char *path, struct vg_error *err)
+/*
+ * @md_array: the running array holding the device (kernel backend); the
+ * device is then only read, and without O_EXCL, which md holds.
+ */
+static int add_device(struct host *host, const char *path, unsigned open_flags, const char *md_array,
+		      struct vg_error *err)
 {
 	struct host_device *device, **grown;
 	int r;
 
 	device = calloc(1, sizeof(*device));
-	if (!device || !(device->path = strdup(path))) {
+	if (!device || !(device->path = strdup(path)) || (md_array && !(device->md_array = strdup(md_array)))) {
+		if (device)
+			free(device->path);
 		free(device);
 		return vg_error_set(err, -ENOMEM, "out of memory");
 	}
-	r = blockdev_open(path, BLOCKDEV_EXCLUSIVE, &device->dev, err);
+	r = blockdev_open(path, open_flags, &device->dev, err);
 	if (r < 0) {
+		free(device->md_array);
 		free(device->path);
 		free(device);
 		return r;
 	}
+	/* md writes its superblocks around the page cache: what an earlier read cached may be stale */
+	if (md_array && device->dev->fd >= 0)
+		(void)posix_fadvise(device->dev->fd, 0, 0, POSIX_FADV_DONTNEED);
 	grown = realloc(host->devices, (host->n_devices + 1) * sizeof(*grown));
 	if (!grown) {
 		blockdev_close(device->dev);
@@ -50,6 +66,7 @@ static void free_device(struct host_device *device)
 	md_mirror_view_free(device->view);
 	free(device->path);
 	free(device->mirror_name);
+	free(device->md_array);
 	free(device);
 }
 
@@ -98,6 +115,17 @@ static void probe_device(struct host_device *device)
 	device->is_pv = pv_label_read(device->dev, &device->label, &probe_err) == 0;
 }
 
+/* The node of running array @md_array as @mirror's blockdev (dm holds it with active LVs: no O_EXCL). */
+static int add_kernel_node(struct host_device *mirror, const char *md_array, struct vg_error *err)
+{
+	char node[64];
+
+	if (!(mirror->md_array = strdup(md_array)))
+		return -ENOMEM;
+	snprintf(node, sizeof(node), "/dev/%s", md_array);
+	return blockdev_open(node, 0, &mirror->dev, err);
+}
+
 /* One mirror device per array whose legs are among the devices. */
 static int assemble_mirrors(struct host *host, struct vg_error *err)
 {
@@ -112,6 +140,8 @@ static int assemble_mirrors(struct host *host, struct vg_error *err)
 		size_t n_legs = 0;
 		int r;
 
+		const char *running = NULL;
+
 		if (!leg->is_md_leg || host_find_mirror(host, leg->mirror_name))
 			continue;
 		if (md_super_probe(leg->dev, &sb, &view_err) < 0)
@@ -120,8 +150,11 @@ static int assemble_mirrors(struct host *host, struct vg_error *err)
 		if (!legs)
 			return vg_error_set(err, -ENOMEM, "out of memory");
 		for (size_t k = 0; k < n_physical; k++)
-			if (host->devices[k]->is_md_leg && streq(host->devices[k]->mirror_name, leg->mirror_name))
+			if (host->devices[k]->is_md_leg && streq(host->devices[k]->mirror_name, leg->mirror_name)) {
 				legs[n_legs++] = host->devices[k]->dev;
+				if (host->devices[k]->md_array)
+					running = host->devices[k]->md_array;
+			}
 		r = md_mirror_view_read(legs, n_legs, sb.set_uuid, &view, &view_err);
 		if (r < 0)
 			continue; /* reported by mirror.list through the legs; nothing to serve */
@@ -133,7 +166,16 @@ static int assemble_mirrors(struct host *host, struct vg_error *err)
 		}
 		mirror->is_mirror = true;
 		mirror->view = view;
-		r = md_mirror_dev_open(view, 0, &mirror->dev, &view_err);
+		if (host->activation) {
+			/* the kernel's array is the data path; a mirror it does not run cannot serve data */
+			r = running ? add_kernel_node(mirror, running, &view_err) : -ENODEV;
+			if (r == -ENOMEM) {
+				free_device(mirror);
+				return vg_error_set(err, -ENOMEM, "out of memory");
+			}
+		} else {
+			r = md_mirror_dev_open(view, 0, &mirror->dev, &view_err);
+		}
 		if (r < 0) {
 			/* no fresh leg to read from: the mirror exists but cannot serve data */
 			mirror->dev = NULL;
@@ -190,11 +232,20 @@ static int discover_devices(struct host *host, struct vg_error *err)
 		const struct inventory_device *d = &inventory->devices[i];
 		struct vg_error open_err = { 0 };
 
+		unsigned open_flags = BLOCKDEV_EXCLUSIVE;
+		const char *md_array = NULL;
+
 		if (host_find_device(host, d->path))
 			continue;
 		if (d->class == INVENTORY_CLASS_IN_USE)
 			continue;
-		r = add_device(host, d->path, &open_err);
+		if (host->activation && d->busy && d->class == INVENTORY_CLASS_MD_LEG && d->md_array) {
+			md_array = d->md_array;
+			open_flags = BLOCKDEV_READ_ONLY;
+		} else if (host->activation && d->busy && d->class == INVENTORY_CLASS_PV) {
+			open_flags = 0; /* our own LVs hold it; its metadata area is ours to write */
+		}
+		r = add_device(host, d->path, open_flags, md_array, &open_err);
 		if (r == -ENOMEM) {
 			*err = open_err;
 			return r;
@@ -278,17 +329,148 @@ static int scan_vgs(struct host *host, struct vg_error *err)
 	return 0;
 }
 
+/* A stopped array to start: its kernel name and the paths of its legs. */
+struct array_start {
+	char md_name[32];
+	char *mirror_name;
+	char **legs;
+	size_t n_legs;
+	unsigned flags;
+};
+
+static void array_start_done(struct array_start *start)
+{
+	for (size_t l = 0; l < start->n_legs; l++)
+		free(start->legs[l]);
+	free(start->legs);
+	free(start->mirror_name);
+}
+
+/* The legs of the mirror of devices[first] that md does not run yet, if it can start from them. */
+static int plan_array_start(struct host *host, size_t first, struct array_start *ret_start, struct vg_error *err)
+{
+	const struct host_device *leg = host->devices[first];
+	_cleanup_free_ struct blockdev **devs = calloc(host->n_devices, sizeof(*devs));
+	_cleanup_(md_mirror_view_freep) struct md_mirror_view *view = NULL;
+	struct vg_error view_err = { 0 };
+	struct md_super sb;
+	size_t n = 0;
+
+	*ret_start = (struct array_start){ 0 };
+	if (!devs || !(ret_start->legs = calloc(host->n_devices, sizeof(char *))) ||
+	    !(ret_start->mirror_name = strdup(leg->mirror_name)))
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	if (md_super_probe(leg->dev, &sb, &view_err) < 0)
+		return 0;
+	for (size_t k = first; k < host->n_devices; k++) {
+		const struct host_device *d = host->devices[k];
+
+		if (!d->is_md_leg || d->md_array || !streq(d->mirror_name, leg->mirror_name))
+			continue;
+		devs[n++] = d->dev;
+		if (!(ret_start->legs[ret_start->n_legs++] = strdup(d->path)))
+			return vg_error_set(err, -ENOMEM, "out of memory");
+	}
+	if (md_mirror_view_read(devs, n, sb.set_uuid, &view, &view_err) < 0 || md_mirror_view_source(view) < 0) {
+		array_start_done(ret_start);
+		*ret_start = (struct array_start){ 0 };
+		return 0;
+	}
+	/* a leg that is missing must not keep the data away (mdadm --run) */
+	ret_start->flags = view->degraded > 0 ? MD_KERNEL_RUN_DEGRADED : 0;
+	return activation_md_name(leg->mirror_name, ret_start->md_name, err);
+}
+
+/*
+ * Kernel backend: start every mirror whose legs are here but that md does
+ * not run (as `mdadm --assemble --scan`, degraded when a leg is missing).
+ * The legs were opened exclusively to read them: every device is closed
+ * first, and *ret_started tells the caller to discover them again, now as
+ * md holds them. A mirror that does not start is logged and left stopped.
+ */
+static int start_stopped_mirrors(struct host *host, bool *ret_started, struct vg_error *err)
+{
+	struct array_start *starts = NULL;
+	size_t n_starts = 0;
+	int r = 0;
+
+	*ret_started = false;
+	for (size_t i = 0; i < host->n_devices && r == 0; i++) {
+		const struct host_device *leg = host->devices[i];
+		struct array_start start;
+		bool seen = false;
+
+		if (!leg->is_md_leg || leg->md_array || !leg->mirror_name)
+			continue;
+		for (size_t k = 0; k < n_starts && !seen; k++)
+			seen = streq(starts[k].mirror_name, leg->mirror_name);
+		if (seen)
+			continue;
+		r = plan_array_start(host, i, &start, err);
+		if (r == 0 && start.n_legs > 0) {
+			struct array_start *grown = realloc(starts, (n_starts + 1) * sizeof(*grown));
+
+			if (!grown) {
+				array_start_done(&start);
+				r = vg_error_set(err, -ENOMEM, "out of memory");
+				break;
+			}
+			starts = grown;
+			starts[n_starts++] = start;
+		} else {
+			array_start_done(&start);
+		}
+	}
+	if (r == 0 && n_starts > 0) {
+		free_devices(host);
+		for (size_t k = 0; k < n_starts; k++) {
+			struct vg_error start_err = { 0 };
+
+			if (host->activation->md->assemble(starts[k].md_name, (const char *const *)starts[k].legs,
+							   starts[k].n_legs, starts[k].flags, &start_err) < 0)
+				vg_log(LOG_WARNING, "mirror %s: md array %s not started: %s", starts[k].mirror_name,
+				       starts[k].md_name, start_err.message);
+			else
+				vg_log(LOG_NOTICE, "mirror %s: md array %s started%s", starts[k].mirror_name,
+				       starts[k].md_name, starts[k].flags ? " degraded" : "");
+		}
+		*ret_started = true;
+	}
+	for (size_t k = 0; k < n_starts; k++)
+		array_start_done(&starts[k]);
+	free(starts);
+	return r;
+}
+
+static int discover_and_probe(struct host *host, struct vg_error *err)
+{
+	int r = discover_devices(host, err);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < host->n_devices; i++)
+		probe_device(host->devices[i]);
+	return 0;
+}
+
 int host_rescan(struct host *host, struct vg_error *err)
 {
 	int r;
 
 	free_vgs(host);
 	drop_mirrors(host);
-	r = discover_devices(host, err);
+	r = discover_and_probe(host, err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < host->n_devices; i++)
-		probe_device(host->devices[i]);
+	if (host->activation) {
+		bool started;
+
+		r = start_stopped_mirrors(host, &started, err);
+		if (r == 0 && started)
+			r = discover_and_probe(host, err);
+		if (r < 0)
+			return r;
+	}
 	r = assemble_mirrors(host, err);
 	if (r < 0)
 		return r;
@@ -313,9 +495,16 @@ int host_open(const struct daemon_config *config, struct host **ret_host, struct
 		snprintf(host->uname_line, sizeof(host->uname_line), "%s %s %s %s %s", uts.sysname, uts.nodename,
 			 uts.release, uts.version, uts.machine);
 	}
+	if (config->activation == ACTIVATION_KERNEL) {
+		r = activation_new(&host->activation, err);
+		if (r < 0)
+			return r;
+	}
 	r = host_rescan(host, err);
 	if (r < 0)
 		return r;
+	for (size_t v = 0; host->activation && v < host->n_vgs; v++)
+		host_vg_activate_all(host, host->vgs[v]);
 	*ret_host = TAKE_PTR(host);
 	return 0;
 }
@@ -328,6 +517,8 @@ struct host *host_free(struct host *host)
 	free_devices(host);
 	inventory_free(host->inventory);
 	device_filter_free(host->filter);
+	activation_free(host->activation);
+	free(host->md_watch);
 	free(host);
 	return NULL;
 }
@@ -442,15 +633,92 @@ char *host_rescue_note(const struct host *host, const struct vg *vg)
 	return strbuf_steal(&sb, NULL);
 }
 
+/* "MAJ:MIN" of every PV of @store's VG, as dm tables name devices; NULL for a missing PV or a file. */
+struct pv_devnums {
+	char (*text)[24];
+	const char **of_pv;
+};
+
+static int pv_devnums_fill(const struct vg_store *store, struct pv_devnums *ret)
+{
+	size_t n = store->vg->n_pvs;
+
+	ret->text = calloc(n + 1, sizeof(*ret->text));
+	ret->of_pv = calloc(n + 1, sizeof(*ret->of_pv));
+	if (!ret->text || !ret->of_pv)
+		return -ENOMEM;
+	for (size_t p = 0; p < n; p++) {
+		const struct blockdev *dev = store->targets[p].dev;
+
+		if (!dev || !dev->is_block_device)
+			continue;
+		snprintf(ret->text[p], sizeof(ret->text[p]), "%u:%u", major(dev->rdev), minor(dev->rdev));
+		ret->of_pv[p] = ret->text[p];
+	}
+	return 0;
+}
+
+static void pv_devnums_done(struct pv_devnums *devnums)
+{
+	free(devnums->text);
+	free(devnums->of_pv);
+}
+
+/* Kernel backend: bring @hvg's LVs from @old (NULL: activate all) to what is committed; failures are logged. */
+static void sync_activation(struct host *host, struct host_vg *hvg, const struct vg *old)
+{
+	struct pv_devnums devnums = { 0 };
+	struct vg_error sync_err = { 0 };
+	int r;
+
+	if (!host->activation)
+		return;
+	r = pv_devnums_fill(hvg->store, &devnums);
+	if (r == 0)
+		r = activation_sync_vg(host->activation, old, hvg->store->vg, devnums.of_pv, &sync_err);
+	else
+		vg_error_set(&sync_err, r, "out of memory");
+	if (r < 0)
+		vg_log(LOG_WARNING, "VG %s: %s", hvg->store->vg->name, sync_err.message);
+	pv_devnums_done(&devnums);
+}
+
+int host_lv_activate(struct host *host, struct host_vg *hvg, const struct vg_lv *lv, bool read_only,
+		     struct vg_error *err)
+{
+	struct pv_devnums devnums = { 0 };
+	int r = pv_devnums_fill(hvg->store, &devnums);
+
+	if (r == 0)
+		r = activation_lv_activate(host->activation, hvg->store->vg, lv, devnums.of_pv, read_only, err);
+	else
+		vg_error_set(err, r, "out of memory");
+	pv_devnums_done(&devnums);
+	return r;
+}
+
+void host_vg_activate_all(struct host *host, struct host_vg *hvg)
+{
+	if (hvg->store->n_missing == 0)
+		sync_activation(host, hvg, NULL);
+}
+
 int host_vg_commit_staged(struct host *host, struct host_vg *hvg, struct vg_error *err)
 {
 	struct vg_text_header header;
 	char description[128];
 	struct vg *staged = hvg->staged;
+	_cleanup_(vg_freep) struct vg *before = NULL;
 	int r;
 
 	if (!staged)
 		return 0;
+	/* the kernel follows the commit: it needs to know what changed */
+	if (host->activation && !(before = vg_clone(hvg->store->vg))) {
+		hvg->staged = NULL;
+		vg_free(staged);
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	}
 	host_text_header(host, "vgtoold", &header, description, sizeof(description));
 	_cleanup_free_ char *note = host_rescue_note(host, staged);
 	header.rescue_note = note;
@@ -465,6 +733,7 @@ int host_vg_commit_staged(struct host *host, struct host_vg *hvg, struct vg_erro
 		return r;
 	}
 	host->commits++;
+	sync_activation(host, hvg, before);
 	return 0;
 }
 
@@ -500,6 +769,14 @@ struct json_object *host_lv_json(const struct host *host, const struct vg *vg, c
 	json_object_object_add(obj, "size_bytes", json_object_new_uint64(extents * vg->extent_size_sectors * 512));
 	json_object_object_add(obj, "path", json_object_new_string(path));
 	json_object_object_add(obj, "active", json_object_new_boolean(false));
+	if (host->activation) {
+		struct dmctl_info info;
+
+		if (activation_lv_info(host->activation, vg, lv, &info, NULL) == 0 && info.exists) {
+			json_object_object_add(obj, "active", json_object_new_boolean(true));
+			json_object_object_add(obj, "open_count", json_object_new_int(info.open_count));
+		}
+	}
 	json_object_object_add(obj, "tags", words_json(&lv->tags));
 	for (size_t s = 0; s < lv->n_segments; s++) {
 		const struct vg_segment *seg = lv->segments[s];
@@ -585,6 +862,74 @@ struct json_object *host_pv_json(const struct host *host, const struct host_devi
 	return obj;
 }
 
+/* The member of @state that is the device at @path, or NULL. */
+static const struct md_kernel_member *kernel_member(const struct md_kernel_state *state, const char *path)
+{
+	struct stat st;
+
+	if (!path || stat(path, &st) < 0 || !S_ISBLK(st.st_mode))
+		return NULL;
+	for (size_t m = 0; m < state->n_members; m++)
+		if (state->members[m].major == major(st.st_rdev) && state->members[m].minor == minor(st.st_rdev))
+			return &state->members[m];
+	return NULL;
+}
+
+/*
+ * A mirror md runs: what the kernel says is the truth (its superblocks on
+ * the legs may lag), so it overrides the state read from them.
+ */
+static void add_kernel_state(const struct host *host, const struct host_device *mirror, struct json_object *obj)
+{
+	_cleanup_(md_kernel_state_freep) struct md_kernel_state *state = NULL;
+	struct json_object *legs, *kernel;
+	const char *mirror_state;
+
+	if (!host->activation)
+		return;
+	if (!mirror->md_array || host_mirror_kernel_state(host, mirror, &state, NULL) < 0) {
+		json_object_object_add(obj, "md_array", NULL);
+		json_object_object_add(obj, "state", json_object_new_string("stopped"));
+		return;
+	}
+	kernel = json_object_new_object();
+	json_object_object_add(kernel, "array_state", json_object_new_string(state->array_state));
+	json_object_object_add(kernel, "degraded", json_object_new_uint64(state->degraded));
+	json_object_object_add(kernel, "sync_action", json_object_new_string(state->sync_action));
+	json_object_object_add(kernel, "sync_completed", json_object_new_string(state->sync_completed));
+	json_object_object_add(kernel, "mismatch_cnt", json_object_new_uint64(state->mismatch_cnt));
+	json_object_object_add(obj, "md_array", json_object_new_string(mirror->md_array));
+	json_object_object_add(obj, "kernel", kernel);
+	json_object_object_add(obj, "degraded_slots", json_object_new_uint64(state->degraded));
+	if (streq(state->sync_action, "recover") || streq(state->sync_action, "resync"))
+		mirror_state = "recovering";
+	else if (state->degraded > 0)
+		mirror_state = "degraded";
+	else if (streq(state->sync_action, "check") || streq(state->sync_action, "repair"))
+		mirror_state = "checking";
+	else
+		mirror_state = "clean";
+	json_object_object_add(obj, "state", json_object_new_string(mirror_state));
+	if (!json_object_object_get_ex(obj, "legs", &legs))
+		return;
+	for (size_t l = 0; l < json_object_array_length(legs); l++) {
+		struct json_object *jl = json_object_array_get_idx(legs, l), *device;
+		const struct md_kernel_member *member = NULL;
+
+		if (json_object_object_get_ex(jl, "device", &device) && device)
+			member = kernel_member(state, json_object_get_string(device));
+		json_object_object_add(jl, "kernel_state", member ? json_object_new_string(member->state) : NULL);
+		if (member && strstr(member->state, "faulty"))
+			json_object_object_add(jl, "state", json_object_new_string("faulty"));
+		else if (member && strstr(member->state, "spare"))
+			json_object_object_add(jl, "state", json_object_new_string(member->slot >= 0 ? "recovering" : "spare"));
+		else if (member && strstr(member->state, "in_sync"))
+			json_object_object_add(jl, "state", json_object_new_string("in_sync"));
+		else if (!member)
+			json_object_object_add(jl, "state", json_object_new_string("not in the array"));
+	}
+}
+
 struct json_object *host_mirror_json(const struct host *host, const struct host_device *mirror)
 {
 	const struct md_mirror_view *view = mirror->view;
@@ -619,5 +964,171 @@ struct json_object *host_mirror_json(const struct host *host, const struct host_
 	json_object_object_add(obj, "bitmap", json_object_new_boolean(view->has_bitmap));
 	json_object_object_add(obj, "in_sync", json_object_new_boolean(view->clean));
 	json_object_object_add(obj, "legs", legs);
+	add_kernel_state(host, mirror, obj);
 	return obj;
+}
+
+/* ---- mirrors that md runs ---- */
+
+static void forget_device(struct host *host, struct host_device *device)
+{
+	for (size_t i = 0; i < host->n_devices; i++)
+		if (host->devices[i] == device) {
+			memmove(&host->devices[i], &host->devices[i + 1], (host->n_devices - i - 1) * sizeof(*host->devices));
+			host->n_devices--;
+			free_device(device);
+			return;
+		}
+}
+
+const char *host_mirror_leg_path(const struct host *host, const struct host_device *mirror, size_t leg)
+{
+	const struct blockdev *dev = leg < mirror->view->n_legs ? mirror->view->legs[leg].dev : NULL;
+
+	for (size_t i = 0; i < host->n_devices && dev; i++)
+		if (host->devices[i]->dev == dev)
+			return host->devices[i]->path;
+	return NULL;
+}
+
+int host_mirror_kernel_fail(struct host *host, struct host_device *mirror, size_t leg, struct vg_error *err)
+{
+	const char *path = host_mirror_leg_path(host, mirror, leg);
+
+	if (!path)
+		return vg_error_set(err, -ENODEV, "leg %zu of mirror %s is not present", leg, mirror->path);
+	return host->activation->md->fail_leg(mirror->md_array, path, err);
+}
+
+int host_mirror_kernel_remove(struct host *host, struct host_device *mirror, size_t leg, struct vg_error *err)
+{
+	const char *held = host_mirror_leg_path(host, mirror, leg);
+	_cleanup_(blockdev_closep) struct blockdev *dev = NULL;
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	if (!held)
+		return vg_error_set(err, -ENODEV, "leg %zu of mirror %s is not present", leg, mirror->path);
+	if (!(path = strdup(held)))
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	r = host->activation->md->remove_leg(mirror->md_array, path, err);
+	if (r < 0)
+		return r;
+	/* left with its superblock it would look like a stopped copy of the mirror to start */
+	r = blockdev_open(path, BLOCKDEV_EXCLUSIVE, &dev, err);
+	if (r == 0)
+		r = md_mirror_wipe_super(dev, err);
+	if (r < 0)
+		return vg_error_prefix(err, r, "%s left md array %s, but its superblock stays", path, mirror->md_array);
+	return 0;
+}
+
+int host_mirror_kernel_add(struct host *host, struct host_device *mirror, struct host_device *fresh,
+			   const struct md_mirror_options *opts, struct vg_error *err)
+{
+	_cleanup_free_ char *path = strdup(fresh->path);
+	int r;
+
+	if (!path)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	r = md_mirror_prepare_hot_add(mirror->view, fresh->dev, opts, err);
+	if (r < 0)
+		return r;
+	/* md opens it exclusively: let go of it first */
+	forget_device(host, fresh);
+	r = host->activation->md->add_leg(mirror->md_array, path, err);
+	if (r < 0) {
+		struct blockdev *dev = NULL;
+
+		/* not taken: wipe what was written, so the device is as free as it came */
+		if (blockdev_open(path, BLOCKDEV_EXCLUSIVE, &dev, NULL) == 0) {
+			(void)md_mirror_wipe_super(dev, NULL);
+			blockdev_close(dev);
+		}
+	}
+	return r;
+}
+
+int host_mirror_kernel_state(const struct host *host, const struct host_device *mirror,
+			     struct md_kernel_state **ret_state, struct vg_error *err)
+{
+	if (!host->activation || !mirror->md_array)
+		return vg_error_set(err, -ENODEV, "mirror %s is not running in md", mirror->path);
+	return host->activation->md->state(mirror->md_array, ret_state, err);
+}
+
+/* ---- watching md ---- */
+
+/* What was last seen of one running array, to report changes once. */
+struct md_watch_entry {
+	char md_array[32];
+	uint32_t degraded;
+	char faulty[256]; /* kernel names of faulty members, comma-separated */
+};
+
+static void faulty_members(const struct md_kernel_state *state, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t m = 0; m < state->n_members; m++)
+		if (strstr(state->members[m].state, "faulty")) {
+			int n = snprintf(buf + used, size - used, "%s%s", used ? "," : "", state->members[m].name);
+
+			if (n < 0 || (size_t)n >= size - used)
+				break;
+			used += (size_t)n;
+		}
+}
+
+int host_watch_md(struct host *host, host_md_report_fn report, void *userdata)
+{
+	struct timespec now;
+	uint64_t now_ms;
+	int n_reports = 0;
+
+	if (!host->activation)
+		return 0;
+	/* sysfs reads per array: once a second is what mdadm --monitor's polling amounts to */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	if (host->md_watch_last_ms && now_ms - host->md_watch_last_ms < 1000)
+		return 0;
+	host->md_watch_last_ms = now_ms;
+	for (size_t i = 0; i < host->n_devices; i++) {
+		const struct host_device *mirror = host->devices[i];
+		_cleanup_(md_kernel_state_freep) struct md_kernel_state *state = NULL;
+		struct md_watch_entry *seen = NULL;
+		char faulty[256];
+		bool first = false;
+
+		if (!mirror->is_mirror || !mirror->md_array ||
+		    host->activation->md->state(mirror->md_array, &state, NULL) < 0)
+			continue;
+		for (size_t w = 0; w < host->n_md_watch && !seen; w++)
+			if (streq(host->md_watch[w].md_array, mirror->md_array))
+				seen = &host->md_watch[w];
+		if (!seen) {
+			struct md_watch_entry *grown = realloc(host->md_watch, (host->n_md_watch + 1) * sizeof(*grown));
+
+			if (!grown)
+				return -ENOMEM;
+			host->md_watch = grown;
+			seen = &host->md_watch[host->n_md_watch++];
+			*seen = (struct md_watch_entry){ 0 };
+			snprintf(seen->md_array, sizeof(seen->md_array), "%s", mirror->md_array);
+			first = true;
+		}
+		faulty_members(state, faulty, sizeof(faulty));
+		if (state->degraded > 0 && (first || state->degraded > seen->degraded || !streq(faulty, seen->faulty))) {
+			report(userdata, "mirror.degraded", mirror->path, mirror->md_array, state->degraded, faulty);
+			n_reports++;
+		} else if (state->degraded == 0 && !first && seen->degraded > 0) {
+			report(userdata, "mirror.recovered", mirror->path, mirror->md_array, 0, faulty);
+			n_reports++;
+		}
+		seen->degraded = state->degraded;
+		snprintf(seen->faulty, sizeof(seen->faulty), "%s", faulty);
+	}
+	return n_reports;
 }

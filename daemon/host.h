@@ -32,6 +32,12 @@ struct host_device {
 	char *mirror_name; /* the mirror this leg belongs to */
 	bool is_mirror;
 	struct md_mirror_view *view; /* mirrors: the legs' superblocks */
+	/*
+	 * Kernel backend: for a leg, the md array running it ("md0"; the leg is
+	 * then open read-only and never written here); for a mirror, its
+	 * running array, whose node is the mirror's blockdev. NULL otherwise.
+	 */
+	char *md_array;
 };
 
 struct host_vg {
@@ -39,6 +45,8 @@ struct host_vg {
 	struct vg *staged;      /* accepted, not yet committed; NULL when none */
 };
 
+struct activation;
+struct md_watch_entry;
 struct device_filter;
 struct inventory;
 
@@ -46,11 +54,15 @@ struct host {
 	const struct daemon_config *config;
 	struct device_filter *filter;
 	struct inventory *inventory; /* every accepted device as last seen, in use or not */
+	struct activation *activation; /* the kernel backend; NULL with activation = "none" */
 	struct host_device **devices;
 	size_t n_devices;
 	struct host_vg **vgs;
 	size_t n_vgs;
 	uint64_t commits;
+	struct md_watch_entry *md_watch; /* host_watch_md: what was last seen of each array */
+	size_t n_md_watch;
+	uint64_t md_watch_last_ms;
 	char hostname[256];
 	char uname_line[512];
 };
@@ -71,8 +83,18 @@ struct host_device *host_find_device(struct host *host, const char *path);
 const struct vg *host_vg_current(const struct host_vg *hvg);
 /* Stage @next (taken) as the VG's new model, to be committed by host_vg_commit_staged. */
 void host_vg_stage(struct host_vg *hvg, struct vg *next);
-/* Commit the staged model. On failure the staged model is dropped and the VG re-read from disk. */
+/*
+ * Commit the staged model. On failure the staged model is dropped and the VG
+ * re-read from disk. With the kernel backend the LVs then follow the commit
+ * (activation_sync_vg); what fails there is logged, the commit stands.
+ */
 int host_vg_commit_staged(struct host *host, struct host_vg *hvg, struct vg_error *err);
+
+/* Kernel backend: make @lv of @hvg's committed VG a dm device (kept when it is one already). */
+int host_lv_activate(struct host *host, struct host_vg *hvg, const struct vg_lv *lv, bool read_only,
+		     struct vg_error *err);
+/* Kernel backend: activate every LV of a complete VG (start-up, a VG that appeared). */
+void host_vg_activate_all(struct host *host, struct host_vg *hvg);
 
 /* Header values of the text written now, for @command ("vgtool lv create"). */
 void host_text_header(const struct host *host, const char *command, struct vg_text_header *ret_header,
@@ -87,6 +109,33 @@ struct host_device *host_find_mirror(struct host *host, const char *name);
  * NULL on ENOMEM (then the text simply goes without).
  */
 char *host_rescue_note(const struct host *host, const struct vg *vg);
+
+/*
+ * Kernel backend: leg changes of a mirror md runs (mirror->md_array), as
+ * mdadm --fail / --remove / --add do them: md writes the superblocks of the
+ * running legs. A removed leg's superblock is wiped; an added device gets a
+ * spare's superblock first and md rebuilds it (follow sync_action).
+ */
+const char *host_mirror_leg_path(const struct host *host, const struct host_device *mirror, size_t leg);
+int host_mirror_kernel_fail(struct host *host, struct host_device *mirror, size_t leg, struct vg_error *err);
+int host_mirror_kernel_remove(struct host *host, struct host_device *mirror, size_t leg, struct vg_error *err);
+struct md_mirror_options;
+int host_mirror_kernel_add(struct host *host, struct host_device *mirror, struct host_device *fresh,
+			   const struct md_mirror_options *opts, struct vg_error *err);
+struct md_kernel_state;
+int host_mirror_kernel_state(const struct host *host, const struct host_device *mirror,
+			     struct md_kernel_state **ret_state, struct vg_error *err);
+
+/*
+ * Kernel backend: compare every running array with what was seen last time
+ * and report each change once: "mirror.degraded" (an array seen degraded
+ * first, more slots missing, another leg faulty; @faulty lists the kernel
+ * names of faulty legs) and "mirror.recovered" (no slot missing any more).
+ * Returns the number of reports, or -ENOMEM.
+ */
+typedef void (*host_md_report_fn)(void *userdata, const char *event, const char *mirror, const char *md_array,
+				  uint32_t degraded, const char *faulty);
+int host_watch_md(struct host *host, host_md_report_fn report, void *userdata);
 
 /* JSON views for replies. */
 struct json_object *host_mirror_json(const struct host *host, const struct host_device *mirror);

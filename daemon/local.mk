@@ -51,10 +51,11 @@ VGTOOLD_CORE = \
 	daemon/rpc.c daemon/rpc.h \
 	daemon/server.c daemon/server.h \
 	daemon/handlers.c daemon/handlers.h \
-	daemon/host.c daemon/host.h
+	daemon/host.c daemon/host.h \
+	daemon/activation.c daemon/activation.h
 daemon_vgtoold_SOURCES = daemon/vgtoold.c $(VGTOOLD_CORE)
 daemon_vgtoold_CPPFLAGS = $(CPPFLAGS_VGTOOLD)
-daemon_vgtoold_LDADD = $(LIBS_DAEMON) $(JSONC_LIBS)
+daemon_vgtoold_LDADD = lvm/libvglvm-dm.a $(LIBS_DAEMON) $(JSONC_LIBS) $(DEVMAPPER_LIBS)
 
 VGTOOLD_INTEGRATION_TESTS = \
 	tests/integration/daemon-api.sh \
@@ -81,5 +82,5 @@ FUZZ_TESTS += tests/fuzz/rpc.fuzz
 tests_fuzz_fuzz_rpc_SOURCES = tests/fuzz/fuzz-rpc.c $(FUZZ_DRIVER) $(VGTOOLD_CORE)
 tests_fuzz_fuzz_rpc_CPPFLAGS = $(CPPFLAGS_VGTOOLD)
 tests_fuzz_fuzz_rpc_CFLAGS = $(AM_CFLAGS)
-tests_fuzz_fuzz_rpc_LDADD = $(LIBS_DAEMON) $(JSONC_LIBS)
+tests_fuzz_fuzz_rpc_LDADD = lvm/libvglvm-dm.a $(LIBS_DAEMON) $(JSONC_LIBS) $(DEVMAPPER_LIBS)
 tests_fuzz_fuzz_rpc_LDFLAGS = $(LDFLAGS_FUZZ)

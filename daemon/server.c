@@ -906,3 +906,4 @@ int server_run(struct server *server, struct vg_error *err)
 		conn_flush(server, c);
 	return 0;
 }
+		handlers_watch_kernel(server, server->host);

@@ -242,11 +242,26 @@ static int libdm_remove(struct dmctl *ctl, const char *name, struct vg_error *er
 	return simple_task(ctl, DM_DEVICE_REMOVE, name, true, "remove", err);
 }
 
+static int libdm_remove_deferred(struct dmctl *ctl, const char *name, struct vg_error *err)
+{
+	_cleanup_task_ struct dm_task *dmt = NULL;
+	int r;
+
+	capture_reset();
+	dmt = task_new(DM_DEVICE_REMOVE, name, err, &r);
+	if (!dmt)
+		return r;
+	if (!dm_task_deferred_remove(dmt))
+		return task_failed(dmt, EINVAL, err, "deferred remove", name);
+	return task_run(ctl, dmt, true, "deferred remove", name, err);
+}
+
 static const struct dmctl_ops libdm_ops = {
 	.create = libdm_create,
 	.reload = libdm_reload,
 	.rename = libdm_rename,
 	.remove = libdm_remove,
+	.remove_deferred = libdm_remove_deferred,
 	.info = libdm_info,
 };
 

@@ -48,6 +48,8 @@ struct dmctl_ops {
 	int (*rename)(struct dmctl *ctl, const char *name, const char *new_name, struct vg_error *err);
 	/* Remove @name; -EBUSY while open, -ENXIO when there is no such device. */
 	int (*remove)(struct dmctl *ctl, const char *name, struct vg_error *err);
+	/* Remove @name now when it is closed, else as soon as its last opener closes it. */
+	int (*remove_deferred)(struct dmctl *ctl, const char *name, struct vg_error *err);
 	/* Fill *ret_info; a device that does not exist is not an error: exists = false. */
 	int (*info)(struct dmctl *ctl, const char *name, struct dmctl_info *ret_info, struct vg_error *err);
 };

@@ -1965,3 +1965,60 @@ int md_mirror_dissolve(const struct md_mirror_view *view, ssize_t keep_leg,
 		return r;
 	return plan_run(&plan, view, err);
 }
+
+int md_mirror_prepare_hot_add(const struct md_mirror_view *view, struct blockdev *new_dev,
+			      const struct md_mirror_options *opts, struct vg_error *err)
+{
+	_cleanup_(plan_done) struct plan plan = { 0 };
+	struct md_mirror_options forced;
+	struct roles_plan rp;
+	struct md_super sb;
+	uint32_t dev_number;
+	ssize_t known;
+	int r;
+
+	opts = options_or_default(opts);
+	r = check_joining(view, new_dev, opts, &known, &dev_number, err);
+	if (r < 0)
+		return r;
+	if (dev_number == UINT32_MAX)
+		dev_number = free_dev_number(view);
+	/* only the newcomer is written: the running array's state is md's, missing legs are its business */
+	forced = *opts;
+	forced.force = true;
+	r = plan_begin(view, &forced, known, MD_ROLE_SPARE, &rp, err);
+	if (r < 0)
+		return r;
+	/* not newer than the array: md then takes the device as a spare to rebuild, whatever its roles say */
+	rp.events = view->legs[view->reference].sb.events;
+	r = roles_reserve(&rp, dev_number, err);
+	if (r < 0)
+		return r;
+	rp.roles[dev_number] = MD_ROLE_SPARE;
+	r = joining_super(view, new_dev, dev_number, MD_ROLE_SPARE, 0,
+			  known >= 0 ? view->legs[known].sb.device_uuid : NULL, &rp, &sb, err);
+	if (r < 0)
+		return r;
+	r = plan_joining(&plan, view, new_dev, &sb, err);
+	if (r < 0)
+		return r;
+	return plan_run(&plan, view, err);
+}
+
+int md_mirror_wipe_super(struct blockdev *dev, struct vg_error *err)
+{
+	_cleanup_(plan_done) struct plan plan = { 0 };
+	struct md_super sb;
+	int r;
+
+	r = md_super_probe(dev, &sb, err);
+	if (r < 0)
+		return r;
+	if (sb.version != MD_SUPER_1_0)
+		return vg_error_set(err, -EPROTONOSUPPORT, "%s: md %s superblock; vgtool wipes only 1.0", dev->path,
+				    md_super_version_name(sb.version));
+	r = plan_wipe(&plan, dev, &sb, err);
+	if (r < 0)
+		return r;
+	return step_run(&plan.steps[0], err);
+}

@@ -198,6 +198,20 @@ int md_mirror_add(const struct md_mirror_view *view, struct blockdev *new_dev, e
 		  const struct md_mirror_options *opts, uint32_t *ret_dev_number, struct vg_error *err);
 
 /*
+ * For a mirror that md runs: write only @new_dev's superblock (and a copy of
+ * the bitmap), as a spare of the array at its current events, for the
+ * kernel to take with ADD_NEW_DISK and rebuild into a free slot (what
+ * `mdadm --add` writes for 1.x). The running legs are not touched: their
+ * superblocks are md's. Refuses as md_mirror_add does (a working member,
+ * a foreign superblock without opts->force, too small).
+ */
+int md_mirror_prepare_hot_add(const struct md_mirror_view *view, struct blockdev *new_dev,
+			      const struct md_mirror_options *opts, struct vg_error *err);
+
+/* Zero the 1.0 metadata region (superblock, bitmap, bad-block log) of a leg md has let go. */
+int md_mirror_wipe_super(struct blockdev *dev, struct vg_error *err);
+
+/*
  * Mark legs[leg] faulty on every staying leg (the failed leg itself is not
  * written, as md never writes a failed device). Failing the last fresh
  * in-sync leg is refused with -EBUSY; failing a faulty leg does nothing.

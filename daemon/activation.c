@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The kernel activation backend as the daemon drives it (see activation.h). */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "activation.h"
+#include "lv-table.h"
+#include "macro.h"
+
+int activation_new(struct activation **ret, struct vg_error *err)
+{
+	_cleanup_(activation_freep) struct activation *act = calloc(1, sizeof(*act));
+	bool udev_running;
+	int r;
+
+	if (!act || !(act->dev_dir = strdup("/dev")))
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	act->md = &md_kernel_linux;
+	/* With udev, its rules and ours agree on nodes (cookies); without it libdm makes them. */
+	udev_running = access("/run/udev/control", F_OK) == 0 && !getenv("DM_DISABLE_UDEV");
+	r = dmctl_libdm_new(udev_running, &act->dm, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(act);
+	return 0;
+}
+
+struct activation *activation_free(struct activation *act)
+{
+	if (!act)
+		return NULL;
+	dmctl_free(act->dm);
+	free(act->dev_dir);
+	free(act);
+	return NULL;
+}
+
+int activation_md_name(const char *mirror_name, char ret_name[32], struct vg_error *err)
+{
+	const char *digits = strncmp(mirror_name, "md", 2) == 0 ? mirror_name + 2 : NULL;
+	int n;
+
+	if (digits && *digits && strspn(digits, "0123456789") == strlen(digits))
+		n = snprintf(ret_name, 32, "%s", mirror_name);
+	else
+		n = snprintf(ret_name, 32, "md_%s", mirror_name);
+	if (n < 0 || n >= 32)
+		return vg_error_set(err, -ENAMETOOLONG, "mirror name %s is too long for an md array name", mirror_name);
+	return 0;
+}
+
+struct lv_names {
+	char name[LV_DM_NAME_MAX + 1];
+	char uuid[LV_DM_UUID_MAX + 1];
+};
+
+static int lv_names(const struct vg *vg, const struct vg_lv *lv, struct lv_names *ret, struct vg_error *err)
+{
+	int r = lv_dm_name(vg->name, lv->name, ret->name, err);
+
+	if (r < 0)
+		return r;
+	return lv_dm_uuid(vg->id, lv->id, ret->uuid, err);
+}
+
+int activation_lv_info(struct activation *act, const struct vg *vg, const struct vg_lv *lv,
+		       struct dmctl_info *ret_info, struct vg_error *err)
+{
+	struct lv_names names;
+	int r = lv_names(vg, lv, &names, err);
+
+	if (r < 0)
+		return r;
+	return act->dm->ops->info(act->dm, names.name, ret_info, err);
+}
+
+static const char *pv_device_of(size_t pv_index, void *userdata)
+{
+	const char *const *pv_devices = userdata;
+
+	return pv_devices[pv_index];
+}
+
+static int build_table(const struct vg *vg, const struct vg_lv *lv, const char *const *pv_devices,
+		       struct lv_table **ret_table, struct vg_error *err)
+{
+	int r = lv_table_build(vg, lv, pv_device_of, (void *)pv_devices, ret_table, err);
+
+	if (r < 0)
+		vg_error_prefix(err, r, "LV %s/%s", vg->name, lv->name);
+	return r;
+}
+
+int activation_lv_activate(struct activation *act, const struct vg *vg, const struct vg_lv *lv,
+			   const char *const *pv_devices, bool read_only, struct vg_error *err)
+{
+	_cleanup_(lv_table_freep) struct lv_table *table = NULL;
+	struct dmctl_info info;
+	struct lv_names names;
+	int r;
+
+	if ((r = lv_names(vg, lv, &names, err)) < 0 || (r = build_table(vg, lv, pv_devices, &table, err)) < 0 ||
+	    (r = act->dm->ops->info(act->dm, names.name, &info, err)) < 0)
+		return r;
+	/* active already (a daemon restart): the table was made from this metadata; a VM's disk is not suspended for nothing */
+	if (!info.exists) {
+		r = act->dm->ops->create(act->dm, names.name, names.uuid, table, read_only, err);
+		if (r < 0)
+			return r;
+	}
+	return lv_link_create(act->dev_dir, vg->name, lv->name, names.name, err);
+}
+
+/* A table of the same size that fails every I/O: what a forced removal leaves to the openers. */
+static int error_table(uint64_t size_sectors, struct lv_table *ret_table, struct lv_table_row *ret_row)
+{
+	*ret_row = (struct lv_table_row){ .start_sectors = 0, .length_sectors = size_sectors, .target = "error",
+					  .params = (char *)"" };
+	*ret_table = (struct lv_table){ .rows = ret_row, .n_rows = 1, .size_sectors = size_sectors };
+	return 0;
+}
+
+int activation_lv_deactivate(struct activation *act, const struct vg *vg, const struct vg_lv *lv, bool force,
+			     struct vg_error *err)
+{
+	struct dmctl_info info;
+	struct lv_names names;
+	int r;
+
+	if ((r = lv_names(vg, lv, &names, err)) < 0 || (r = act->dm->ops->info(act->dm, names.name, &info, err)) < 0)
+		return r;
+	if (info.exists && info.open_count > 0) {
+		struct lv_table table;
+		struct lv_table_row row;
+
+		if (!force)
+			return vg_error_set(err, -EBUSY,
+					    "LV %s/%s is open (%d users: mounted, or a VM's disk); close it first, or force",
+					    vg->name, lv->name, info.open_count);
+		error_table(vg_lv_extents(lv) * vg->extent_size_sectors, &table, &row);
+		r = act->dm->ops->reload(act->dm, names.name, &table, err);
+		if (r < 0)
+			return r;
+		r = act->dm->ops->remove_deferred(act->dm, names.name, err);
+	} else if (info.exists) {
+		r = act->dm->ops->remove(act->dm, names.name, err);
+	}
+	if (r < 0)
+		return r;
+	return lv_link_remove(act->dev_dir, vg->name, lv->name, err);
+}
+
+static const struct vg_lv *find_lv_by_id(const struct vg *vg, const char *id)
+{
+	for (size_t l = 0; vg && l < vg->n_lvs; l++)
+		if (streq(vg->lvs[l]->id, id))
+			return vg->lvs[l];
+	return NULL;
+}
+
+/* Keep the first error, count the rest. */
+static void note_failure(struct vg_error *first, int *first_r, size_t *n_failed, int r, const struct vg_error *e)
+{
+	if ((*n_failed)++ == 0) {
+		*first = *e;
+		*first_r = r;
+	}
+}
+
+/* Whether @a of @va and @b of @vb map the same extents of the same PVs (by PV id: indexes move). */
+static bool same_segments(const struct vg *va, const struct vg_lv *a, const struct vg *vb, const struct vg_lv *b)
+{
+	if (va->extent_size_sectors != vb->extent_size_sectors || a->n_segments != b->n_segments)
+		return false;
+	for (size_t g = 0; g < a->n_segments; g++) {
+		const struct vg_segment *sa = a->segments[g], *sb = b->segments[g];
+
+		if (sa->start_extent != sb->start_extent || sa->extent_count != sb->extent_count ||
+		    sa->is_striped != sb->is_striped || !sa->is_striped || sa->stripe_count != sb->stripe_count ||
+		    sa->stripe_size_sectors != sb->stripe_size_sectors)
+			return false;
+		for (uint32_t k = 0; k < sa->stripe_count; k++)
+			if (sa->stripes[k].first_pe != sb->stripes[k].first_pe ||
+			    !streq(va->pvs[sa->stripes[k].pv_index]->id, vb->pvs[sb->stripes[k].pv_index]->id) ||
+			    va->pvs[sa->stripes[k].pv_index]->pe_start_sectors !=
+				    vb->pvs[sb->stripes[k].pv_index]->pe_start_sectors)
+				return false;
+	}
+	return true;
+}
+
+/* @lv of @new, which was @old_lv of @old (NULL: it is new): make the kernel match. */
+static int sync_lv(struct activation *act, const struct vg *old, const struct vg_lv *old_lv, const struct vg *new,
+		   const struct vg_lv *lv, const char *const *pv_devices, struct vg_error *err)
+{
+	_cleanup_(lv_table_freep) struct lv_table *table = NULL;
+	struct lv_names old_names, names;
+	struct dmctl_info info;
+	int r;
+
+	if (!old_lv || !old)
+		return activation_lv_activate(act, new, lv, pv_devices, false, err);
+	if ((r = lv_names(old, old_lv, &old_names, err)) < 0 || (r = lv_names(new, lv, &names, err)) < 0 ||
+	    (r = act->dm->ops->info(act->dm, old_names.name, &info, err)) < 0)
+		return r;
+	if (!info.exists)
+		return 0; /* deactivated: it stays so */
+	if (!streq(old_names.name, names.name)) {
+		r = act->dm->ops->rename(act->dm, old_names.name, names.name, err);
+		if (r < 0)
+			return r;
+		(void)lv_link_remove(act->dev_dir, old->name, old_lv->name, NULL);
+		r = lv_link_create(act->dev_dir, new->name, lv->name, names.name, err);
+		if (r < 0)
+			return r;
+	}
+	if (!same_segments(old, old_lv, new, lv)) {
+		r = build_table(new, lv, pv_devices, &table, err);
+		if (r < 0)
+			return r;
+		return act->dm->ops->reload(act->dm, names.name, table, err);
+	}
+	return 0;
+}
+
+int activation_sync_vg(struct activation *act, const struct vg *old, const struct vg *new,
+		       const char *const *new_pv_devices, struct vg_error *err)
+{
+	struct vg_error first = { 0 }, e;
+	size_t n_failed = 0;
+	int first_r = 0, r;
+
+	for (size_t l = 0; new && l < new->n_lvs; l++) {
+		const struct vg_lv *lv = new->lvs[l];
+
+		if (!(lv->status & LV_STATUS_VISIBLE))
+			continue;
+		e = (struct vg_error){ 0 };
+		r = sync_lv(act, old, find_lv_by_id(old, lv->id), new, lv, new_pv_devices, &e);
+		if (r < 0)
+			note_failure(&first, &first_r, &n_failed, r, &e);
+	}
+	for (size_t l = 0; old && l < old->n_lvs; l++) {
+		const struct vg_lv *old_lv = old->lvs[l];
+
+		if (!(old_lv->status & LV_STATUS_VISIBLE) || find_lv_by_id(new, old_lv->id))
+			continue;
+		e = (struct vg_error){ 0 };
+		r = activation_lv_deactivate(act, old, old_lv, true, &e);
+		if (r < 0)
+			note_failure(&first, &first_r, &n_failed, r, &e);
+	}
+	if (n_failed == 0)
+		return 0;
+	*err = first;
+	if (n_failed > 1)
+		vg_error_prefix(err, first_r, "%zu LVs of VG %s could not be brought in step with the kernel; the first",
+				n_failed, (new ? new : old)->name);
+	return first_r;
+}
+
+int activation_vg_open_lvs(struct activation *act, const struct vg *vg, size_t *ret_open, struct vg_error *err)
+{
+	size_t n_open = 0;
+
+	for (size_t l = 0; l < vg->n_lvs; l++) {
+		struct dmctl_info info;
+		int r;
+
+		if (!(vg->lvs[l]->status & LV_STATUS_VISIBLE))
+			continue;
+		r = activation_lv_info(act, vg, vg->lvs[l], &info, err);
+		if (r < 0)
+			return r;
+		n_open += info.exists && info.open_count > 0;
+	}
+	*ret_open = n_open;
+	return 0;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The kernel activation backend as the daemon drives it: LVs of a VG made
+ * device-mapper devices (names, uuids and /dev/VG/LV links as lvm2 makes
+ * them, so stock tools recognise them), and mirrors named the way md names
+ * their arrays. The daemon keeps the kernel in step with the committed
+ * metadata: after every commit, activation_sync_vg compares the VG before
+ * and after and creates, reloads, renames or removes exactly the devices of
+ * the LVs that changed. Everything is keyed by the LV's id, which never
+ * changes, so a rename is a rename and not a remove plus a create.
+ *
+ * Where each PV is comes from the caller, as "MAJ:MIN" per PV index of the
+ * VG (NULL for a missing PV); an LV needing a missing PV stays inactive.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "dmctl-libdm.h"
+#include "error.h"
+#include "md-kernel.h"
+#include "vg.h"
+
+struct activation {
+	const struct md_kernel_ops *md;
+	struct dmctl *dm;
+	char *dev_dir; /* "/dev": where the VG directories of links go */
+};
+
+/* The Linux backend: md ioctls and libdevmapper, synchronised with udev when it runs. */
+int activation_new(struct activation **ret, struct vg_error *err);
+struct activation *activation_free(struct activation *act);
+DEFINE_CLEANUP_FUNC(struct activation, activation_free)
+
+/*
+ * The kernel name of the array of mirror @mirror_name: "md<N>" stays as it
+ * is, any other name becomes "md_<name>" (as mdadm names arrays by name).
+ * -ENAMETOOLONG when it does not fit md's 32-byte names.
+ */
+int activation_md_name(const char *mirror_name, char ret_name[32], struct vg_error *err);
+
+/* The device of @lv as it is now: ret_info->exists false when inactive. */
+int activation_lv_info(struct activation *act, const struct vg *vg, const struct vg_lv *lv,
+		       struct dmctl_info *ret_info, struct vg_error *err);
+
+/*
+ * Make @lv a dm device with its /dev/VG/LV link; an active LV keeps its
+ * device (only the link is made again). -ENODEV naming the PV when one it uses is
+ * missing, -ENOTSUP for segment types device-mapper tables are not built
+ * for here.
+ */
+int activation_lv_activate(struct activation *act, const struct vg *vg, const struct vg_lv *lv,
+			   const char *const *pv_devices, bool read_only, struct vg_error *err);
+
+/*
+ * Remove @lv's dm device and link. An open device is refused with -EBUSY
+ * naming its openers' count, unless @force: then its table is replaced by
+ * one that fails every I/O and the device is removed as soon as the last
+ * opener closes it (deferred remove).
+ */
+int activation_lv_deactivate(struct activation *act, const struct vg *vg, const struct vg_lv *lv, bool force,
+			     struct vg_error *err);
+
+/*
+ * Bring the kernel from @old to @new, two versions of one VG (either may be
+ * NULL: a VG that appeared, at start-up, or was removed). With @old NULL
+ * every visible LV of @new is activated (what is active already is kept); otherwise LVs new in @new are activated, active ones
+ * renamed or reloaded when their name or table changed, and LVs gone from
+ * @new deactivated (forced: the caller refused busy removals before
+ * committing). Every LV is attempted; the first error is returned, the
+ * others are counted in its message.
+ */
+int activation_sync_vg(struct activation *act, const struct vg *old, const struct vg *new,
+		       const char *const *new_pv_devices, struct vg_error *err);
+
+/* Count of @vg's LVs that are active and open (mounted, used by a VM): a VG or PV change may refuse on it. */
+int activation_vg_open_lvs(struct activation *act, const struct vg *vg, size_t *ret_open, struct vg_error *err);

@@ -1103,6 +1103,18 @@ static void open_section(struct vg_render *r, const char *name)
 	r->depth++;
 }
 
+/* "segment3 {", "pv0 {": the name without printf, as many times as there are LVs. */
+static void open_numbered_section(struct vg_render *r, const char *prefix, uint64_t number)
+{
+	size_t start = line_begin(r);
+
+	strbuf_puts(r->sb, prefix);
+	put_u64(r->sb, number);
+	PUT_LIT(r->sb, " {");
+	line_end(r, start, NULL);
+	r->depth++;
+}
+
 static void close_section(struct vg_render *r)
 {
 	size_t start;
@@ -1194,6 +1206,24 @@ static const char *size_comment(uint64_t sectors, char buf[static 64])
 	while (d > 1024.0 && i + 1 < ARRAY_SIZE(units)) {
 		d /= 1024.0;
 		i++;
+	}
+	/* Whole sizes are nearly all of them, and "%g" prints those as integers: skip printf. */
+	if (d < 1e6 && d == (double)(uint64_t)d) {
+		char digits[24], *p = digits + sizeof(digits);
+		uint64_t v = (uint64_t)d;
+		size_t unit_len = strlen(units[i]);
+
+		do {
+			*--p = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		buf[0] = '#';
+		buf[1] = ' ';
+		memcpy(buf + 2, p, (size_t)(digits + sizeof(digits) - p));
+		p = buf + 2 + (digits + sizeof(digits) - p);
+		*p++ = ' ';
+		memcpy(p, units[i], unit_len + 1);
+		return buf;
 	}
 	snprintf(buf, 64, "# %g %s", d, units[i]);
 	return buf;
@@ -1496,12 +1526,11 @@ static void put_id(struct vg_render *r, const char id[LVM_UUID_LEN + 1])
 static void put_pv(struct vg_render *r, const struct vg_pv *pv, size_t index)
 {
 	const struct vg *vg = r->vg;
-	char name[32], buf[64];
+	char buf[64];
 	size_t start;
 
-	snprintf(name, sizeof(name), "pv%zu", index);
 	blank_line(r);
-	open_section(r, name);
+	open_numbered_section(r, "pv", index);
 	put_id(r, pv->id);
 	if (pv->device_hint)
 		put_kv_str(r, "device", pv->device_hint, "# Hint only");
@@ -1575,10 +1604,9 @@ static void put_stripes(struct vg_render *r, const struct vg_segment *seg)
 
 static void put_segment(struct vg_render *r, const struct vg_segment *seg, size_t number)
 {
-	char name[32], buf[64];
+	char buf[64];
 
-	snprintf(name, sizeof(name), "segment%zu", number);
-	open_section(r, name);
+	open_numbered_section(r, "segment", number);
 	put_kv_u64(r, "start_extent", seg->start_extent, NULL);
 	put_kv_u64(r, "extent_count", seg->extent_count,
 		   size_comment(seg->extent_count * r->vg->extent_size_sectors, buf));

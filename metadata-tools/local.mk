@@ -19,7 +19,8 @@ metadata_tools_vgrescue_LDADD = mdraid/libvgmd.a lvm/libvglvm.a common/libvgcomm
 RESCUE_INTEGRATION_TESTS = \
 	tests/integration/rescue.sh \
 	tests/integration/rescue-hostile.sh \
-	tests/integration/rescue-striped.sh
+	tests/integration/rescue-striped.sh \
+	tests/integration/rescue-backups.sh
 TESTS += $(RESCUE_INTEGRATION_TESTS)
 EXTRA_DIST += $(RESCUE_INTEGRATION_TESTS) tests/integration/stripe-reference.py
 

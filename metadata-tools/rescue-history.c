@@ -191,7 +191,7 @@ static int read_version_file(const char *name, const char *from, struct vg **ret
 	text[len] = '\0';
 	r = vg_text_parse(text, len, &vg, err);
 	if (r == 0)
-		r = vg_validate(vg, err);
+		r = rescue_vg_validate(vg, err);
 	if (r < 0)
 		return vg_error_prefix(err, r, "%s", from);
 	if (!streq(vg->name, name))

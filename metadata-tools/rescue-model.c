@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "rescue-model.h"
+#include "cfg.h"
 #include "vg-text.h"
 
 static void strip_dashes(const char *in, char out[LVM_UUID_LEN + 1])
@@ -209,6 +210,123 @@ static int read_text_file(const char *path, char **ret_text, size_t *ret_len)
 	return 0;
 }
 
+static ssize_t lv_index(const struct vg *vg, const char *name)
+{
+	for (size_t i = 0; i < vg->n_lvs; i++)
+		if (streq(vg->lvs[i]->name, name))
+			return (ssize_t)i;
+	return -1;
+}
+
+struct lv_edges {
+	size_t *to; /* pairs (from, to) flattened */
+	size_t n, cap;
+};
+
+/* Every string in @node and below that names an LV of @vg is an edge from LV @from to it. */
+static int collect_edges(const struct vg *vg, size_t from, const struct cfg_node *node, struct lv_edges *e)
+{
+	for (; node; node = node->next) {
+		const struct cfg_value *v = &node->value;
+		size_t n_items = v->type == CFG_LIST ? v->n_items : 1;
+
+		if (node->is_section) {
+			int r = collect_edges(vg, from, node->children, e);
+
+			if (r < 0)
+				return r;
+			continue;
+		}
+		for (size_t i = 0; i < n_items; i++) {
+			const struct cfg_value *item = v->type == CFG_LIST ? &v->items[i] : v;
+			ssize_t to;
+
+			if (item->type != CFG_STRING || (to = lv_index(vg, item->text)) < 0)
+				continue;
+			if (e->n + 2 > e->cap) {
+				size_t ncap = e->cap ? e->cap * 2 : 32;
+				size_t *n = realloc(e->to, ncap * sizeof(*n));
+
+				if (!n)
+					return -ENOMEM;
+				e->to = n;
+				e->cap = ncap;
+			}
+			e->to[e->n++] = from;
+			e->to[e->n++] = (size_t)to;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Segments that are not striped (mirror, raid, thin, cache...) stand on
+ * other LVs named in their keys. Those references must not loop back (an
+ * LV made of itself, or A of B of A): lvm2 would recurse forever or refuse,
+ * and nothing below such an LV can be reached. Kahn's algorithm: what is
+ * left after peeling off the LVs nothing else stands on contains a cycle.
+ * Returns 0, -EBADMSG naming an LV on the cycle, or -ENOMEM.
+ */
+static int check_lv_references(const struct vg *vg, struct vg_error *err)
+{
+	_cleanup_free_ size_t *pending = NULL, *queue = NULL;
+	struct lv_edges e = { 0 };
+	size_t head = 0, tail = 0;
+	int r = 0;
+
+	for (size_t l = 0; l < vg->n_lvs && r == 0; l++)
+		for (size_t s = 0; s < vg->lvs[l]->n_segments && r == 0; s++)
+			if (!vg->lvs[l]->segments[s]->is_striped)
+				r = collect_edges(vg, l, vg->lvs[l]->segments[s]->extra, &e);
+	if (r < 0 || e.n == 0) {
+		free(e.to);
+		return r < 0 ? vg_error_set(err, r, "out of memory") : 0;
+	}
+	pending = calloc(vg->n_lvs, sizeof(*pending)); /* edges into each LV not yet peeled */
+	queue = calloc(vg->n_lvs, sizeof(*queue));
+	if (!pending || !queue) {
+		free(e.to);
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < e.n; i += 2)
+		pending[e.to[i + 1]]++;
+	for (size_t l = 0; l < vg->n_lvs; l++)
+		if (!pending[l])
+			queue[tail++] = l;
+	while (head < tail) {
+		size_t l = queue[head++];
+
+		for (size_t i = 0; i < e.n; i += 2)
+			if (e.to[i] == l && --pending[e.to[i + 1]] == 0)
+				queue[tail++] = e.to[i + 1];
+	}
+	if (tail < vg->n_lvs) {
+		/* Walk back along unpeeled edges from any unpeeled LV: after n_lvs steps we are on the cycle. */
+		size_t at = 0;
+
+		while (!pending[at])
+			at++;
+		for (size_t step = 0; step < vg->n_lvs; step++)
+			for (size_t i = 0; i < e.n; i += 2)
+				if (e.to[i + 1] == at && pending[e.to[i]]) {
+					at = e.to[i];
+					break;
+				}
+		r = vg_error_set(err, -EBADMSG,
+				 "LV %s/%s is part of a loop: its segments stand, through other LVs, on itself",
+				 vg->name, vg->lvs[at]->name);
+	}
+	free(e.to);
+	return r;
+}
+
+int rescue_vg_validate(const struct vg *vg, struct vg_error *err)
+{
+	int r = vg_validate(vg, err);
+
+	return r < 0 ? r : check_lv_references(vg, err);
+}
+
 int rescue_copy_parse(struct rescue_copy *copy)
 {
 	struct vg_error err = { 0 };
@@ -219,7 +337,7 @@ int rescue_copy_parse(struct rescue_copy *copy)
 	copy->parsed = true;
 	r = vg_text_parse(copy->text, copy->text_len, &copy->vg, &err);
 	if (r == 0) {
-		r = vg_validate(copy->vg, &err);
+		r = rescue_vg_validate(copy->vg, &err);
 		if (r < 0)
 			copy->vg = vg_free(copy->vg);
 	}
@@ -253,7 +371,7 @@ static int add_file_copy(struct rescue_model *model, size_t *cap, const char *pa
 	snprintf(copy.vg_name, sizeof(copy.vg_name), "%s", copy.vg->name);
 	strip_dashes(copy.vg->id, copy.vg_id);
 	copy.seqno = copy.vg->seqno;
-	r = vg_validate(copy.vg, &copy.parse_error);
+	r = rescue_vg_validate(copy.vg, &copy.parse_error);
 	if (r < 0)
 		copy.vg = vg_free(copy.vg);
 	copy.parse_result = r;

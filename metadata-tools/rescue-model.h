@@ -133,7 +133,14 @@ int rescue_model_build(char *const *paths, size_t n_paths, const struct rescue_m
 struct rescue_model *rescue_model_free(struct rescue_model *model);
 DEFINE_CLEANUP_FUNC(struct rescue_model, rescue_model_free)
 
-/* Parse (once) and validate a copy; returns parse_result. */
+/*
+ * vg_validate, and LVs whose segments stand on other LVs (mirror, raid,
+ * thin...) must not loop back to themselves. Returns 0 or -EBADMSG naming
+ * the LV.
+ */
+int rescue_vg_validate(const struct vg *vg, struct vg_error *err);
+
+/* Parse (once) and validate a copy (rescue_vg_validate); returns parse_result. */
 int rescue_copy_parse(struct rescue_copy *copy);
 /* "dev /x offset 4608 (area at 4096)" or "file /y": where a copy is. */
 void rescue_copy_where(const struct rescue_model *model, const struct rescue_copy *copy, char *buf,

@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # vgrescue against hand-made hostile metadata, written onto image files by
 # tests/tools/lvm-write-vg: overlapping segments, a segment past its PV, an
-# LV 2^60 extents long, a PV whose extents run past the device, and the same
-# PV id twice. Every verb must answer with a clear error and exit 1 — never
-# a crash (run it in the sanitizer build too) — and write nothing.
+# LV 2^60 extents long, a PV whose extents run past the device, the same
+# PV id twice, LVs standing on themselves (directly or through another),
+# and sections nested 5000 deep. Every verb (scan, layout, map, extract,
+# recipe, restore) must answer with a clear error and exit 1 — never a
+# crash (run it in the sanitizer build too) — and write nothing; restore
+# --from each hostile file onto sane devices is refused the same way.
 . "$top_srcdir/tests/integration/lib.sh"
 WRITE_VG="$TOOLS/lvm-write-vg"
 [ -x "$WRITE_VG" ] || skip "tests/tools/lvm-write-vg is not built"
@@ -109,4 +112,55 @@ vg_text 3 "$(lv a 0 2 pv0 0)" | sed 's/HHHHHH-iiii-JJJJ-kkkk-LLLL-mmmm-NNNNNN/AA
 if "$WRITE_VG" --create-pvs "$WORK/twice.vg" "$WORK/t1.img" "$WORK/t2.img" >/dev/null 2>&1; then
 	case_of twice "$WORK/twice.vg"
 fi
+
+# Loops: segments that stand on other LVs (mirror, raid, thin...) and lead back to themselves.
+mirror_of() { # NAME IMAGE-LV: lv_NAME, a mirror segment standing on IMAGE-LV
+	lv "$1" 0 2 pv0 0 | sed "s/type = \"striped\"/type = \"mirror\"\nmirror_count = 1/; s/stripe_count = 1/region_size = 1024/;
+		s/stripes = \[ \"pv0\", 0 \]/mirrors = [ \"$2\", 0 ]/"
+}
+vg_text 3 "$(lv a 0 2 pv0 0)" >"$WORK/self-loop.vg"
+POKE=poke_text
+vg_text 3 "$(mirror_of a lv_a)" >"$WORK/self-loop-poke.vg"
+case_of self-loop "$WORK/self-loop.vg" "lv_a is part of a loop"
+vg_text 3 "$(lv a 0 2 pv0 0)" >"$WORK/two-loop.vg"
+POKE=poke_text
+vg_text 3 "$(mirror_of a lv_b; mirror_of b lv_a | sed 's/lv000b/lv000c/')" >"$WORK/two-loop-poke.vg"
+case_of two-loop "$WORK/two-loop.vg" "is part of a loop"
+# sections nested deeper than any metadata has: refused by the parser, not by the stack
+vg_text 3 "$(lv a 0 2 pv0 0)" >"$WORK/deep.vg"
+POKE=poke_text
+vg_text 3 "$(lv a 0 2 pv0 0)" | python3 -c 'import sys; deep = "".join("n%d {\n" % i for i in range(5000))
+sys.stdout.write(sys.stdin.read().replace("logical_volumes {", deep + "}\n" * 5000 + "logical_volumes {", 1))' \
+	>"$WORK/deep-poke.vg"
+case_of deep "$WORK/deep.vg" "nested deeper"
+
+# A mirror standing on a plain image LV is no loop: layout must still show it.
+good=$(vg_text 3 "$(lv i 0 2 pv0 0; mirror_of m lv_i | sed 's/lv000m/lv000n/')")
+echo "$good" >"$WORK/mirror-ok-poke.vg"
+vg_text 3 "$(lv i 0 2 pv0 0)" >"$WORK/mirror-ok.vg"
+make_image "$WORK/ok-a.img" 16M; make_image "$WORK/ok-b.img" 16M
+"$WRITE_VG" --create-pvs "$WORK/mirror-ok.vg" "$WORK/ok-a.img" "$WORK/ok-b.img" >/dev/null
+poke_text "$WORK/ok-a.img" "$WORK/mirror-ok-poke.vg"; poke_text "$WORK/ok-b.img" "$WORK/mirror-ok-poke.vg"
+"$VGRESCUE" layout "$WORK/ok-a.img" "$WORK/ok-b.img" >"$WORK/out.txt" 2>"$WORK/err.txt" ||
+	{ cat "$WORK/err.txt"; fail "a mirror on an image LV was taken for a loop"; }
+grep -q 'lv_m {' "$WORK/out.txt" || fail "layout lost the mirror LV"
+
+# restore --from FILE with every hostile text, onto devices that hold a sane version of the VG:
+# refused with the reason, the devices untouched
+vg_text 3 "$(lv a 0 2 pv0 0)" >"$WORK/sane.vg"
+make_image "$WORK/sane-a.img" 16M; make_image "$WORK/sane-b.img" 16M
+"$WRITE_VG" --create-pvs "$WORK/sane.vg" "$WORK/sane-a.img" "$WORK/sane-b.img" >/dev/null
+sums=$(md5sum "$WORK/sane-a.img" "$WORK/sane-b.img")
+for bad in overlap:"both use extent" past-pv:beyond huge-poke:"out of range" past-dev:beyond \
+	self-loop-poke:"is part of a loop" two-loop-poke:"is part of a loop" deep-poke:"nested deeper"; do
+	rc=0
+	"$VGRESCUE" restore --json hostile --from "$WORK/${bad%%:*}.vg" --write "$WORK/sane-a.img" "$WORK/sane-b.img" \
+		>"$WORK/out.json" 2>"$WORK/err.txt" || rc=$?
+	[ "$rc" = 1 ] || { cat "$WORK/err.txt"; fail "restore --from ${bad%%:*}.vg: exit $rc, expected 1"; }
+	grep -q "${bad#*:}" "$WORK/err.txt" || { cat "$WORK/err.txt"; fail "restore --from ${bad%%:*}.vg does not say '${bad#*:}'"; }
+	assert_eq "False 1" "$(json_get "$(cat "$WORK/out.json")" 'j["written"], len(j["refusals"])' | tr -d '(),')" \
+		"restore --from ${bad%%:*}.vg: written, refusals"
+	n=$((n + 1))
+done
+assert_eq "$sums" "$(md5sum "$WORK/sane-a.img" "$WORK/sane-b.img")" "sane images after hostile restores"
 echo "$n hostile metadata cases refused cleanly"

@@ -6,7 +6,8 @@
 # every mirror destroyed and the metadata area of one plain PV overwritten.
 # vgrescue scan shows what is left, layout rebuilds both VGs from the
 # survivors, map gives a loop command that (as root) reads a single-segment
-# LV from one leg, extract copies a two-segment LV out bit-exact, and
+# LV from one leg, extract copies a two-segment LV out bit-exact (and, while
+# both legs lived, compared them and caught one flipped byte), and
 # history/restore bring back an LV removed by mistake (nothing written
 # without --write; with it, stock lvm2 sees the LV again).
 . "$top_srcdir/tests/integration/lib.sh"
@@ -55,6 +56,28 @@ for s in j["segments"]:
 put_content vg_raid/lv_files
 put_content vg_raid/lv_vm_1
 put_content vg_bulk/lv_rushes
+
+# extract with both legs of md0 present: every byte read from both and compared
+"$VGRESCUE" extract --json vg_raid/lv_files --to "$WORK/lv_files.out" "${ALL[@]}" >"$WORK/ex.json" 2>/dev/null ||
+	fail "extract lv_files from two fresh legs"
+cmp "$WORK/lv_files.out" "$WORK/lv_files.orig" || fail "extract lv_files from two fresh legs differs"
+ex=$(cat "$WORK/ex.json")
+assert_eq "legs-agree $((20 << 20)) 0" \
+	"$(json_get "$ex" 'j["verification"]["status"], j["verification"]["compared_bytes"], j["verification"]["mismatched_chunks"]' | tr -d "(),'")" \
+	"extract from two legs: status, compared bytes, mismatched chunks"
+# one byte flipped on the second leg: reported, exit 1, the first leg's bytes written
+off=$(( $(json_get "$ex" 'j["reads"][0]["offset_bytes"]') + 12345 ))
+leg2=$(json_get "$ex" 'j["reads"][0]["compared_with"][0]')
+flip() { python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(int(sys.argv[2])); b = f.read(1); f.seek(int(sys.argv[2])); f.write(bytes([b[0] ^ 0xff]))' "$leg2" "$off"; }
+flip
+rc=0
+"$VGRESCUE" extract --json vg_raid/lv_files --to "$WORK/lv_files.out" "${ALL[@]}" >"$WORK/ex.json" 2>"$WORK/err" || rc=$?
+assert_eq 1 "$rc" "extract with legs that differ"
+grep -q "mirror legs differ: .* and $leg2 at byte $off " "$WORK/err" || { cat "$WORK/err"; fail "extract: the differing byte is not named"; }
+assert_eq "legs-differ 1" "$(json_get "$(cat "$WORK/ex.json")" 'j["verification"]["status"], j["verification"]["mismatched_chunks"]' | tr -d "(),'")" \
+	"extract with legs that differ: status, mismatched chunks"
+cmp "$WORK/lv_files.out" "$WORK/lv_files.orig" || fail "extract with legs that differ: not the first leg's bytes"
+flip
 
 # a wrong lv.remove (the daemon again), then the disaster
 start_daemon "$D"

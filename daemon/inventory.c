@@ -835,18 +835,18 @@ static void peek_vg_name(struct blockdev *dev, const struct pv_label *label,
 
 	ret_name[0] = '\0';
 	for (size_t i = 0; i < label->n_metadata_areas; i++) {
-		_cleanup_free_ char *text = NULL;
 		struct mda_header header;
 		struct mda_text_id id;
-		size_t text_len = 0;
 
 		if (mda_header_read(dev, label->metadata_areas[i].offset_bytes, &header, NULL) < 0)
 			continue;
 		if (header.slots[MDA_SLOT_COMMITTED].offset_bytes == 0)
 			continue; /* orphan */
-		if (mda_read_text(dev, &header, &header.slots[MDA_SLOT_COMMITTED], &text, &text_len, NULL) < 0)
-			continue;
-		if (mda_text_peek(text, text_len, &id, NULL) < 0)
+		/*
+		 * The first lines name the VG; the whole text and its checksum
+		 * are the scan's business, once per distinct copy.
+		 */
+		if (mda_peek_slot(dev, &header, &header.slots[MDA_SLOT_COMMITTED], &id, NULL) < 0)
 			continue;
 		if (ret_name[0] == '\0' || id.seqno > best_seqno) {
 			best_seqno = id.seqno;

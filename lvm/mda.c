@@ -315,6 +315,16 @@ static int read_ring(struct blockdev *dev, const struct mda_header *header, uint
 			     err);
 }
 
+/* -ENODATA for an empty slot, or check_slot_readable()'s verdict. */
+static int check_slot_to_read(struct blockdev *dev, const struct mda_header *header, const struct raw_locn *slot,
+			      struct vg_error *err)
+{
+	if (slot_is_empty(slot))
+		return vg_error_set(err, -ENODATA, "%s: metadata area at %" PRIu64 ": the slot is empty",
+				    dev->path, header->start_bytes);
+	return check_slot_readable(dev, header, slot, "slot", err);
+}
+
 int mda_read_text(struct blockdev *dev, const struct mda_header *header, const struct raw_locn *slot,
 		  char **ret_text, size_t *ret_len, struct vg_error *err)
 {
@@ -323,10 +333,7 @@ int mda_read_text(struct blockdev *dev, const struct mda_header *header, const s
 	size_t len;
 	int r;
 
-	if (slot_is_empty(slot))
-		return vg_error_set(err, -ENODATA, "%s: metadata area at %" PRIu64 ": the slot is empty",
-				    dev->path, header->start_bytes);
-	r = check_slot_readable(dev, header, slot, "slot", err);
+	r = check_slot_to_read(dev, header, slot, err);
 	if (r < 0)
 		return r;
 	if (slot->size_bytes >= SIZE_MAX)
@@ -592,6 +599,26 @@ int mda_text_peek(const char *text, size_t len, struct mda_text_id *ret_id, stru
 		return vg_error_set(err, -EBADMSG, "metadata text of VG %s: seqno has no digits", id.vg_name);
 
 	*ret_id = id;
+	return 0;
+}
+
+int mda_peek_slot(struct blockdev *dev, const struct mda_header *header, const struct raw_locn *slot,
+		  struct mda_text_id *ret_id, struct vg_error *err)
+{
+	char head[MDA_PEEK_BYTES];
+	size_t len;
+	int r;
+
+	r = check_slot_to_read(dev, header, slot, err);
+	if (r < 0)
+		return r;
+	len = (size_t)MIN(slot->size_bytes, (uint64_t)sizeof(head));
+	r = read_ring(dev, header, slot->offset_bytes, len, (uint8_t *)head, err);
+	if (r < 0)
+		return r;
+	r = mda_text_peek(head, len, ret_id, err);
+	if (r < 0)
+		return vg_error_prefix(err, r, "%s: ", dev->path);
 	return 0;
 }
 

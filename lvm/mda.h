@@ -123,6 +123,14 @@ struct mda_text_id {
  */
 int mda_text_peek(const char *text, size_t len, struct mda_text_id *ret_id, struct vg_error *err);
 
+/*
+ * mda_text_peek() of the copy a slot points to, reading only its first 512
+ * bytes and checking no checksum: enough to tell which VG (and seqno) a PV
+ * claims without reading its whole text. -ENODATA for an empty slot.
+ */
+int mda_peek_slot(struct blockdev *dev, const struct mda_header *header, const struct raw_locn *slot,
+		  struct mda_text_id *ret_id, struct vg_error *err);
+
 /* A metadata text copy found in the ring buffer by mda_find_text_copies(). */
 struct mda_text_copy {
 	uint64_t offset_bytes; /* relative to the area start; always a multiple of 512 */

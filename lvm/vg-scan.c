@@ -11,8 +11,36 @@
 #include "vg-scan.h"
 #include "vg-text.h"
 
-static void scan_one_mda(struct blockdev *dev, uint64_t start, struct pv_scan_mda *mda)
+/*
+ * An area already read whose committed copy has the same size and CRC as
+ * @slot's: the same text, as lvm2 judges copies when it parses each
+ * distinct one once. Every PV of a VG carries it; reading and checking
+ * it once instead of once per PV is most of a start-up's work. What this
+ * gives up: a copy whose bytes rotted after its header was written reads
+ * as good until the next commit rewrites it (the other copies are good).
+ */
+static const struct pv_scan_mda *find_same_copy(const struct pv_scan *done, size_t n_done,
+						const struct pv_scan *current, const struct raw_locn *slot)
 {
+	for (size_t i = 0; i <= n_done; i++) {
+		const struct pv_scan *pv = i < n_done ? &done[i] : current;
+
+		for (size_t m = 0; m < pv->n_mdas; m++) {
+			const struct pv_scan_mda *other = &pv->mdas[m];
+			const struct raw_locn *other_slot = &other->header.slots[MDA_SLOT_COMMITTED];
+
+			if (other->has_text && !other->text_shared && other_slot->size_bytes == slot->size_bytes &&
+			    other_slot->checksum == slot->checksum)
+				return other;
+		}
+	}
+	return NULL;
+}
+
+static void scan_one_mda(struct blockdev *dev, uint64_t start, struct pv_scan_mda *mda,
+			 const struct pv_scan *done, size_t n_done, const struct pv_scan *current)
+{
+	const struct pv_scan_mda *same;
 	struct mda_text_id id;
 	int r;
 
@@ -23,6 +51,17 @@ static void scan_one_mda(struct blockdev *dev, uint64_t start, struct pv_scan_md
 	mda->header_valid = true;
 	if (mda->header.slots[MDA_SLOT_COMMITTED].offset_bytes == 0)
 		return; /* an orphan PV, or a VG that was removed */
+	same = find_same_copy(done, n_done, current, &mda->header.slots[MDA_SLOT_COMMITTED]);
+	if (same) {
+		mda->text = same->text;
+		mda->text_len = same->text_len;
+		mda->text_shared = true;
+		memcpy(mda->vg_name, same->vg_name, sizeof(mda->vg_name));
+		memcpy(mda->vg_id, same->vg_id, sizeof(mda->vg_id));
+		mda->seqno = same->seqno;
+		mda->has_text = true;
+		return;
+	}
 	r = mda_read_text(dev, &mda->header, &mda->header.slots[MDA_SLOT_COMMITTED], &mda->text,
 			  &mda->text_len, &mda->error);
 	if (r < 0)
@@ -40,7 +79,8 @@ static void scan_one_mda(struct blockdev *dev, uint64_t start, struct pv_scan_md
 	mda->has_text = true;
 }
 
-static void scan_one_device(struct blockdev *dev, struct pv_scan *pv)
+/* Scan @dev into @pv, the device after the @n_done devices of @done. */
+static void scan_one_device(struct blockdev *dev, struct pv_scan *pv, const struct pv_scan *done, size_t n_done)
 {
 	int r;
 
@@ -54,7 +94,7 @@ static void scan_one_device(struct blockdev *dev, struct pv_scan *pv)
 	}
 	pv->has_label = true;
 	for (size_t i = 0; i < pv->label.n_metadata_areas && pv->n_mdas < ARRAY_SIZE(pv->mdas); i++)
-		scan_one_mda(dev, pv->label.metadata_areas[i].offset_bytes, &pv->mdas[pv->n_mdas++]);
+		scan_one_mda(dev, pv->label.metadata_areas[i].offset_bytes, &pv->mdas[pv->n_mdas++], done, n_done, pv);
 }
 
 static bool same_text(const struct pv_scan_mda *a, const struct pv_scan_mda *b)
@@ -180,7 +220,7 @@ int vg_scan(struct blockdev **devs, size_t n_devs, struct vg_scan_result **ret_r
 		return vg_error_set(err, -ENOMEM, "out of memory");
 	result->n_pvs = n_devs;
 	for (size_t i = 0; i < n_devs; i++)
-		scan_one_device(devs[i], &result->pvs[i]);
+		scan_one_device(devs[i], &result->pvs[i], result->pvs, i);
 
 	/* one VG per distinct id, in the order devices first mention them */
 	for (size_t i = 0; i < n_devs; i++)
@@ -237,7 +277,8 @@ struct vg_scan_result *vg_scan_result_free(struct vg_scan_result *result)
 		return NULL;
 	for (size_t i = 0; i < result->n_pvs; i++)
 		for (size_t m = 0; m < result->pvs[i].n_mdas; m++)
-			free(result->pvs[i].mdas[m].text);
+			if (!result->pvs[i].mdas[m].text_shared)
+				free(result->pvs[i].mdas[m].text);
 	free(result->pvs);
 	for (size_t v = 0; v < result->n_vgs; v++) {
 		vg_free(result->vgs[v].vg);

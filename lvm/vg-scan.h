@@ -27,8 +27,9 @@ struct pv_scan_mda {
 	bool header_valid;
 	struct mda_header header;
 	bool has_text;      /* committed slot present and its text readable */
-	char *text;         /* committed text (NUL-terminated) */
+	char *text;         /* committed text (NUL-terminated); may be another area's, see text_shared */
 	size_t text_len;
+	bool text_shared;   /* text belongs to an earlier area whose committed slot has the same size and CRC */
 	uint64_t seqno;
 	char vg_name[MDA_VG_NAME_MAX + 1];
 	char vg_id[LVM_UUID_LEN + 1];

@@ -472,13 +472,24 @@ static void test_damaged_text_repaired_by_commit(void **state)
 	store = create_vg(&b, 0, 3);
 	commit_ok(store, change(store->vg), NULL, 0); /* seqno 2 */
 
-	/* PV 2: a byte of its committed text: the checksum no longer matches */
-	assert_int_equal(mda_header_read(b.devs[2], MDA_DEFAULT_START_BYTES, &area, &err), 0);
-	scribble(b.devs[2], MDA_DEFAULT_START_BYTES + area.slots[MDA_SLOT_COMMITTED].offset_bytes + 40, 1);
+	/* a clean scan reads the text once: PVs 1 and 2 share PV 0's copy (same size and CRC) */
 	scan = scan_some(&b, NULL);
-	assert_true(scan->pvs[2].mdas[0].header_valid);
-	assert_false(scan->pvs[2].mdas[0].has_text);
-	assert_int_equal(scan->pvs[2].mdas[0].error.code, -EBADMSG);
+	assert_false(scan->pvs[0].mdas[0].text_shared);
+	assert_true(scan->pvs[1].mdas[0].text_shared);
+	assert_true(scan->pvs[2].mdas[0].text_shared);
+	assert_ptr_equal(scan->pvs[2].mdas[0].text, scan->pvs[0].mdas[0].text);
+	vg_scan_result_free(scan);
+
+	/* PV 0, read first: a byte of its committed text; the checksum no longer matches */
+	assert_int_equal(mda_header_read(b.devs[0], MDA_DEFAULT_START_BYTES, &area, &err), 0);
+	scribble(b.devs[0], MDA_DEFAULT_START_BYTES + area.slots[MDA_SLOT_COMMITTED].offset_bytes + 40, 1);
+	scan = scan_some(&b, NULL);
+	assert_true(scan->pvs[0].mdas[0].header_valid);
+	assert_false(scan->pvs[0].mdas[0].has_text);
+	assert_int_equal(scan->pvs[0].mdas[0].error.code, -EBADMSG);
+	/* the next PV's copy is read and checked in its place */
+	assert_true(scan->pvs[1].mdas[0].has_text);
+	assert_false(scan->pvs[1].mdas[0].text_shared);
 	assert_int_equal(scan->vgs[0].vg->seqno, 2);
 
 	loaded = load(scan);

@@ -546,6 +546,32 @@ static void test_write_wraps_with_chained_crc(void **state)
 	assert_true(wrapped);
 }
 
+/* The identifying lines of every copy, wrapped or not, from its first 512 bytes. */
+static void test_peek_slot(void **state)
+{
+	_cleanup_(blockdev_closep) struct blockdev *dev = NULL;
+	struct mda_header header;
+	struct mda_text_id id;
+	struct vg_error err = { 0 };
+	bool wrapped = false;
+
+	dev = small_area_dev(NULL, &header);
+	assert_int_equal(mda_peek_slot(dev, &header, &header.slots[MDA_SLOT_COMMITTED], &id, &err), -ENODATA);
+	/* growing copies around the ring until one wraps */
+	for (uint64_t seqno = 1; seqno < 60 && !wrapped; seqno++) {
+		_cleanup_free_ char *text = make_text("vg_peek", seqno, 5000 + 37 * seqno);
+		struct raw_locn slot = write_and_commit(dev, &header, text);
+
+		memset(&id, 0, sizeof(id));
+		assert_int_equal(mda_peek_slot(dev, &header, &slot, &id, &err), 0);
+		assert_string_equal(id.vg_name, "vg_peek");
+		assert_string_equal(id.vg_id, "AAAAAA-bbbb-cccc-dddd-eeee-ffff-gggggg");
+		assert_int_equal(id.seqno, seqno);
+		wrapped = slot.offset_bytes + slot.size_bytes > SMALL_AREA;
+	}
+	assert_true(wrapped);
+}
+
 static void test_write_padding_overwrites_garbage(void **state)
 {
 	_cleanup_(blockdev_closep) struct blockdev *dev = NULL;
@@ -847,6 +873,7 @@ int main(void)
 		cmocka_unit_test(test_find_copies_in_lvm2_ring),
 		cmocka_unit_test(test_find_copies_on_a_truncated_image),
 		cmocka_unit_test(test_write_wraps_with_chained_crc),
+		cmocka_unit_test(test_peek_slot),
 		cmocka_unit_test(test_write_padding_overwrites_garbage),
 		cmocka_unit_test(test_write_size_limit),
 		cmocka_unit_test(test_write_refuses_to_overwrite_committed),

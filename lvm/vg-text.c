@@ -1191,18 +1191,20 @@ static void put_status(struct vg_render *r, const struct vg_status_word *table, 
 }
 
 /*
- * "# 4 Megabytes" for @sectors, as lvm2 writes size comments: "%g" of the
+ * "# 4 Megabytes" for @sectors (NULL in the raw form), as lvm2 writes size comments: "%g" of the
  * size in the first unit where it is not above 1024. Past Exabytes lvm2's
  * unit table ends in a NULL that glibc prints as "(null)"; that is kept,
  * since such sizes only appear in hostile texts and fidelity is the point.
  */
-static const char *size_comment(uint64_t sectors, char buf[static 64])
+static const char *size_comment(const struct vg_render *r, uint64_t sectors, char buf[static 64])
 {
 	static const char *const units[] = { "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
 					     "Petabytes", "Exabytes", "(null)" };
 	double d = (double)sectors / 2.0;
 	size_t i = 0;
 
+	if (!r->backup)
+		return NULL; /* the raw form has no comments: do not compute them */
 	while (d > 1024.0 && i + 1 < ARRAY_SIZE(units)) {
 		d /= 1024.0;
 		i++;
@@ -1230,7 +1232,7 @@ static const char *size_comment(uint64_t sectors, char buf[static 64])
 }
 
 /* "# 2026-11-25 20:48:42 +0000" in local time; "" when the time cannot be shown (as lvm2). */
-static const char *time_comment(int64_t t, char buf[static 64])
+static const char *time_comment(const struct vg_render *r, int64_t t, char buf[static 64])
 {
 	/*
 	 * LVs made in one burst share their creation second, and localtime_r
@@ -1240,6 +1242,9 @@ static const char *time_comment(int64_t t, char buf[static 64])
 	static __thread char cached[64];
 	time_t tt = (time_t)t;
 	struct tm tm;
+
+	if (!r->backup)
+		return NULL;
 
 	if (t == cached_time) {
 		memcpy(buf, cached, 64);
@@ -1383,7 +1388,7 @@ static const char *kept_comment(const struct vg_render *r, const struct cfg_node
 		return NULL;
 	if (ctx == CTX_HISTORY &&
 	    (strcmp(n->key, "creation_time") == 0 || strcmp(n->key, "removal_time") == 0))
-		return time_comment(n->value.integer, buf);
+		return time_comment(r, n->value.integer, buf);
 	if (ctx != CTX_SEGMENT || n->value.integer < 0)
 		return NULL;
 	/* A striped segment kept verbatim (its areas are LVs) is written as lvm2 writes any. */
@@ -1392,9 +1397,9 @@ static const char *kept_comment(const struct vg_render *r, const struct cfg_node
 	if (strcmp(n->key, "data_block_size") == 0 ||
 	    (streq(seg_type, "striped") && strcmp(n->key, "stripe_size") == 0) ||
 	    (strcmp(n->key, "chunk_size") == 0 && !streq(seg_type, "snapshot")))
-		return size_comment((uint64_t)n->value.integer, buf);
+		return size_comment(r, (uint64_t)n->value.integer, buf);
 	if (strcmp(n->key, "extents_moved") == 0)
-		return size_comment((uint64_t)n->value.integer * r->vg->extent_size_sectors, buf);
+		return size_comment(r, (uint64_t)n->value.integer * r->vg->extent_size_sectors, buf);
 	return NULL;
 }
 
@@ -1472,9 +1477,9 @@ static void put_kept_key(struct vg_render *r, const struct cfg_node *extra, cons
 			if (strcmp(key, "read_ahead") == 0 && n->value.integer == -1)
 				comment = "# None";
 			else if ((strcmp(key, "ba_size") == 0) && n->value.integer >= 0)
-				comment = size_comment((uint64_t)n->value.integer, buf);
+				comment = size_comment(r, (uint64_t)n->value.integer, buf);
 			else if (strcmp(key, "reshape_count") == 0 && n->value.integer >= 0)
-				comment = size_comment((uint64_t)n->value.integer *
+				comment = size_comment(r, (uint64_t)n->value.integer *
 						       r->vg->extent_size_sectors, buf);
 		}
 		start = key_begin(r, n->key);
@@ -1566,10 +1571,10 @@ static void put_pv(struct vg_render *r, const struct vg_pv *pv, size_t index)
 		put_kv_words(r, "tags", &pv->tags);
 	if (pv->has_dev_size)
 		put_kv_u64(r, "dev_size", pv->dev_size_sectors,
-			   size_comment(pv->dev_size_sectors, buf));
+			   size_comment(r, pv->dev_size_sectors, buf));
 	put_kv_u64(r, "pe_start", pv->pe_start_sectors, NULL);
 	put_kv_u64(r, "pe_count", pv->pe_count,
-		   size_comment(vg->extent_size_sectors * pv->pe_count, buf));
+		   size_comment(r, vg->extent_size_sectors * pv->pe_count, buf));
 	put_kept_key(r, pv->extra, "ba_start", false);
 	put_kept_key(r, pv->extra, "ba_size", false);
 	put_kept_rest(r, pv->extra, pv_placed_keys, false);
@@ -1609,7 +1614,7 @@ static void put_segment(struct vg_render *r, const struct vg_segment *seg, size_
 	open_numbered_section(r, "segment", number);
 	put_kv_u64(r, "start_extent", seg->start_extent, NULL);
 	put_kv_u64(r, "extent_count", seg->extent_count,
-		   size_comment(seg->extent_count * r->vg->extent_size_sectors, buf));
+		   size_comment(r, seg->extent_count * r->vg->extent_size_sectors, buf));
 	blank_line(r);
 	put_kept_key(r, seg->extra, "reshape_count", false);
 	put_kv_str(r, "type", seg->type ? seg->type : "striped", NULL);
@@ -1619,7 +1624,7 @@ static void put_segment(struct vg_render *r, const struct vg_segment *seg, size_
 			   seg->stripe_count == 1 ? "# linear" : NULL);
 		if (seg->stripe_count > 1)
 			put_kv_u64(r, "stripe_size", seg->stripe_size_sectors,
-				   size_comment(seg->stripe_size_sectors, buf));
+				   size_comment(r, seg->stripe_size_sectors, buf));
 		if (seg->stripes)
 			put_stripes(r, seg);
 		put_kept_rest(r, seg->extra, seg_placed_keys, false);
@@ -1655,7 +1660,7 @@ static void put_lv(struct vg_render *r, const struct vg_lv *lv)
 		size_t start = key_begin(r, "creation_time");
 
 		put_i64(r->sb, lv->creation_time);
-		line_end(r, start, time_comment(lv->creation_time, buf));
+		line_end(r, start, time_comment(r, lv->creation_time, buf));
 		put_kv_str(r, "creation_host", lv->creation_host ? lv->creation_host : "", NULL);
 	}
 	for (const char *const *k = lv_placed_keys; *k; k++)
@@ -1687,7 +1692,7 @@ static void put_vg(struct vg_render *r)
 	put_kept_key(r, vg->extra, "lock_type", false);
 	put_kept_key(r, vg->extra, "lock_args", false);
 	put_kv_u64(r, "extent_size", vg->extent_size_sectors,
-		   size_comment(vg->extent_size_sectors, buf));
+		   size_comment(r, vg->extent_size_sectors, buf));
 	put_kv_u64(r, "max_lv", vg->max_lv, NULL);
 	put_kv_u64(r, "max_pv", vg->max_pv, NULL);
 	put_kept_key(r, vg->extra, "allocation_policy", true);

@@ -540,3 +540,8 @@ int vg_lv_truncate(struct vg_lv *lv, uint64_t extents, struct vg_error *err)
 	}
 	return 0;
 }
+
+void vg_segment_destroy(struct vg_segment *seg)
+{
+	segment_free(seg);
+}

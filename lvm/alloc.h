@@ -70,5 +70,8 @@ int vg_alloc_extend_lv(struct vg *vg, struct vg_lv *lv, const struct alloc_reque
 /* Merge adjacent segments of @lv that continue each other on the same PVs (as lvm2's import does). */
 void vg_lv_merge_segments(struct vg_lv *lv);
 
+/* Free one segment and everything it owns (for operations that rebuild an LV's segments). Accepts NULL. */
+void vg_segment_destroy(struct vg_segment *seg);
+
 /* Drop the last @extents logical extents of @lv (splitting a segment if needed). */
 int vg_lv_truncate(struct vg_lv *lv, uint64_t extents, struct vg_error *err);

@@ -12,7 +12,8 @@ lvm_libvglvm_a_SOURCES = \
 	lvm/alloc.c lvm/alloc.h \
 	lvm/vg-ops.c lvm/vg-ops.h \
 	lvm/vg-backup.c lvm/vg-backup.h \
-	lvm/vg-store.c lvm/vg-store.h
+	lvm/vg-store.c lvm/vg-store.h \
+	lvm/pv-move.c lvm/pv-move.h
 
 LIBS_LVM = lvm/libvglvm.a common/libvgcommon.a
 
@@ -22,7 +23,8 @@ LVM_UNIT_TESTS = \
 	tests/unit/test-vg \
 	tests/unit/test-vg-text \
 	tests/unit/test-vg-ops \
-	tests/unit/test-vg-commit
+	tests/unit/test-vg-commit \
+	tests/unit/test-pv-move
 check_PROGRAMS += $(LVM_UNIT_TESTS)
 TESTS += $(LVM_UNIT_TESTS)
 
@@ -55,6 +57,11 @@ tests_unit_test_vg_commit_SOURCES = tests/unit/test-vg-commit.c
 tests_unit_test_vg_commit_CPPFLAGS = $(CPPFLAGS_LVM)
 tests_unit_test_vg_commit_CFLAGS = $(CFLAGS_UNIT)
 tests_unit_test_vg_commit_LDADD = $(LIBS_LVM) $(LIBS_UNIT)
+
+tests_unit_test_pv_move_SOURCES = tests/unit/test-pv-move.c
+tests_unit_test_pv_move_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_unit_test_pv_move_CFLAGS = $(CFLAGS_UNIT)
+tests_unit_test_pv_move_LDADD = $(LIBS_LVM) $(LIBS_UNIT)
 
 check_PROGRAMS += tests/fuzz/fuzz-pv-label
 FUZZ_TESTS += tests/fuzz/pv-label.fuzz

@@ -28,6 +28,7 @@ struct vg_store *vg_store_free(struct vg_store *store)
 	free(store->targets);
 	free(store->backup_header_strings);
 	vg_backup_cache_done(&store->backup_cache);
+	vg_text_cache_free(store->text_cache);
 	free(store);
 	return NULL;
 }
@@ -217,7 +218,10 @@ int vg_store_commit(struct vg_store *store, struct vg *new_vg, const struct vg_c
 	}
 
 	new_vg->seqno = store->vg->seqno + 1;
-	r = vg_commit(new_vg, header, targets, new_vg->n_pvs, err);
+	/* without a cache (no memory for one) every LV is rendered: slower, not wrong */
+	if (!store->text_cache)
+		store->text_cache = vg_text_cache_new();
+	r = vg_commit_cached(new_vg, header, store->text_cache, targets, new_vg->n_pvs, err);
 	if (r < 0) {
 		new_vg->seqno = old_seqno;
 		return r;

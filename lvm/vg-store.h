@@ -33,6 +33,7 @@ struct vg_store {
 	struct vg_text_header backup_header; /* of the commit whose backup is due */
 	char *backup_header_strings;         /* owns backup_header's strings */
 	struct vg_backup_cache backup_cache;
+	struct vg_text_cache *text_cache; /* the LVs' raw text from the last commits */
 };
 
 /* Bind @svg of @scan to its devices (borrowed from the scan's caller). */

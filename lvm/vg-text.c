@@ -1028,6 +1028,7 @@ int vg_text_parse(const char *text, size_t len, struct vg **ret_vg, struct vg_er
 struct vg_render {
 	struct strbuf *sb;
 	const struct vg *vg;
+	struct vg_text_cache *cache; /* raw form only; NULL: render every LV */
 	bool backup;     /* tabs and comments */
 	unsigned depth;  /* nesting level of the lines being written */
 	struct name_ref *pv_keys; /* sorted PV keys, built when a verbatim segment needs them */
@@ -1674,6 +1675,218 @@ static void put_lv(struct vg_render *r, const struct vg_lv *lv)
 	close_section(r);
 }
 
+/* ---- the LV fragment cache ------------------------------------------- */
+
+struct lv_fragment {
+	struct lv_fragment *next; /* in its bucket */
+	size_t hash;
+	uint64_t used; /* the render that last used it */
+	size_t key_len, text_len;
+	char bytes[]; /* key, then text */
+};
+
+struct vg_text_cache {
+	struct lv_fragment **buckets;
+	size_t n_buckets; /* a power of two, or 0 */
+	size_t n_fragments;
+	uint64_t render; /* counts renders */
+	struct strbuf key; /* scratch: the key of the LV being rendered */
+};
+
+struct vg_text_cache *vg_text_cache_new(void)
+{
+	struct vg_text_cache *cache = calloc(1, sizeof(*cache));
+
+	if (cache)
+		strbuf_init(&cache->key);
+	return cache;
+}
+
+struct vg_text_cache *vg_text_cache_free(struct vg_text_cache *cache)
+{
+	if (!cache)
+		return NULL;
+	for (size_t b = 0; b < cache->n_buckets; b++)
+		for (struct lv_fragment *f = cache->buckets[b], *next; f; f = next) {
+			next = f->next;
+			free(f);
+		}
+	free(cache->buckets);
+	strbuf_done(&cache->key);
+	free(cache);
+	return NULL;
+}
+
+/*
+ * Only LVs whose raw text is a function of their own fields are cached:
+ * striped segments and no kept keys (those may name PVs by the key they
+ * had in the text they came from).
+ */
+static bool lv_cacheable(const struct vg_lv *lv)
+{
+	if (lv->extra)
+		return false;
+	for (size_t s = 0; s < lv->n_segments; s++)
+		if (!lv->segments[s]->is_striped || lv->segments[s]->extra)
+			return false;
+	return true;
+}
+
+static void key_put(struct strbuf *key, const void *data, size_t len)
+{
+	strbuf_append(key, data, len);
+}
+
+/* A string and its NUL; NULL as a lone 0xff, which no string starts with here. */
+static void key_put_str(struct strbuf *key, const char *s)
+{
+	if (s)
+		key_put(key, s, strlen(s) + 1);
+	else
+		key_put(key, "\xff", 1);
+}
+
+static void key_put_words(struct strbuf *key, const struct vg_words *words)
+{
+	key_put(key, &words->n, sizeof(words->n));
+	for (size_t i = 0; i < words->n; i++)
+		key_put_str(key, words->words[i]);
+}
+
+/*
+ * Every field put_lv() writes in the raw form, each fixed-size or
+ * terminated, so two LVs have equal keys exactly when their raw texts
+ * are equal.
+ */
+static void lv_key(struct strbuf *key, const struct vg_lv *lv)
+{
+	strbuf_reset(key);
+	key_put_str(key, lv->name);
+	key_put(key, lv->id, LVM_UUID_LEN);
+	key_put(key, &lv->status, sizeof(lv->status));
+	key_put_words(key, &lv->flags);
+	key_put_words(key, &lv->tags);
+	key_put(key, &lv->has_creation, sizeof(lv->has_creation));
+	if (lv->has_creation) {
+		key_put(key, &lv->creation_time, sizeof(lv->creation_time));
+		key_put_str(key, lv->creation_host);
+	}
+	key_put(key, &lv->n_segments, sizeof(lv->n_segments));
+	for (size_t s = 0; s < lv->n_segments; s++) {
+		const struct vg_segment *seg = lv->segments[s];
+
+		key_put(key, &seg->start_extent, sizeof(seg->start_extent));
+		key_put(key, &seg->extent_count, sizeof(seg->extent_count));
+		key_put_str(key, seg->type);
+		key_put(key, &seg->stripe_count, sizeof(seg->stripe_count));
+		key_put(key, &seg->stripe_size_sectors, sizeof(seg->stripe_size_sectors));
+		key_put(key, seg->stripes ? "s" : "-", 1);
+		for (uint32_t k = 0; seg->stripes && k < seg->stripe_count; k++) {
+			key_put(key, &seg->stripes[k].pv_index, sizeof(seg->stripes[k].pv_index));
+			key_put(key, &seg->stripes[k].first_pe, sizeof(seg->stripes[k].first_pe));
+		}
+	}
+}
+
+static size_t key_hash(const char *key, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)key[i]) * 0x100000001b3u;
+	return (size_t)(h ^ (h >> 32));
+}
+
+static struct lv_fragment *cache_find(struct vg_text_cache *cache, const char *key, size_t key_len, size_t hash)
+{
+	if (cache->n_buckets == 0)
+		return NULL;
+	for (struct lv_fragment *f = cache->buckets[hash & (cache->n_buckets - 1)]; f; f = f->next)
+		if (f->hash == hash && f->key_len == key_len && memcmp(f->bytes, key, key_len) == 0)
+			return f;
+	return NULL;
+}
+
+/* Keep @text as the fragment of @key; a cache that cannot grow just renders again next time. */
+static void cache_add(struct vg_text_cache *cache, const char *key, size_t key_len, size_t hash,
+		      const char *text, size_t text_len)
+{
+	struct lv_fragment *f;
+
+	if (cache->n_fragments >= cache->n_buckets) {
+		size_t n = cache->n_buckets ? cache->n_buckets * 2 : 256;
+		struct lv_fragment **buckets = calloc(n, sizeof(*buckets));
+
+		if (!buckets)
+			return;
+		for (size_t b = 0; b < cache->n_buckets; b++)
+			for (struct lv_fragment *g = cache->buckets[b], *next; g; g = next) {
+				next = g->next;
+				g->next = buckets[g->hash & (n - 1)];
+				buckets[g->hash & (n - 1)] = g;
+			}
+		free(cache->buckets);
+		cache->buckets = buckets;
+		cache->n_buckets = n;
+	}
+	f = malloc(sizeof(*f) + key_len + text_len);
+	if (!f)
+		return;
+	*f = (struct lv_fragment){ .hash = hash, .used = cache->render, .key_len = key_len, .text_len = text_len };
+	memcpy(f->bytes, key, key_len);
+	memcpy(f->bytes + key_len, text, text_len);
+	f->next = cache->buckets[hash & (cache->n_buckets - 1)];
+	cache->buckets[hash & (cache->n_buckets - 1)] = f;
+	cache->n_fragments++;
+}
+
+/* Drop the fragments the last render did not use: LVs removed or changed. */
+static void cache_sweep(struct vg_text_cache *cache)
+{
+	for (size_t b = 0; b < cache->n_buckets; b++)
+		for (struct lv_fragment **link = &cache->buckets[b]; *link;) {
+			struct lv_fragment *f = *link;
+
+			if (f->used == cache->render) {
+				link = &f->next;
+				continue;
+			}
+			*link = f->next;
+			free(f);
+			cache->n_fragments--;
+		}
+}
+
+/* put_lv() in the raw form, from the cache when this LV was rendered before as it is now. */
+static void put_lv_cached(struct vg_render *r, const struct vg_lv *lv)
+{
+	struct vg_text_cache *cache = r->cache;
+	struct lv_fragment *f;
+	size_t hash, start;
+
+	if (!cache || r->backup || !lv_cacheable(lv)) {
+		put_lv(r, lv);
+		return;
+	}
+	lv_key(&cache->key, lv);
+	if (strbuf_status(&cache->key) < 0) {
+		strbuf_reset(&cache->key);
+		put_lv(r, lv);
+		return;
+	}
+	hash = key_hash(cache->key.data, cache->key.len);
+	f = cache_find(cache, cache->key.data, cache->key.len, hash);
+	if (f) {
+		f->used = cache->render;
+		strbuf_append(r->sb, f->bytes + f->key_len, f->text_len);
+		return;
+	}
+	start = r->sb->len;
+	put_lv(r, lv);
+	if (strbuf_status(r->sb) == 0)
+		cache_add(cache, cache->key.data, cache->key.len, hash, r->sb->data + start, r->sb->len - start);
+}
+
 static void put_vg(struct vg_render *r)
 {
 	const struct vg *vg = r->vg;
@@ -1713,10 +1926,10 @@ static void put_vg(struct vg_render *r)
 		/* lvm2 writes visible LVs first, then the hidden sub-LVs. */
 		for (size_t i = 0; i < vg->n_lvs; i++)
 			if (vg->lvs[i]->status & LV_STATUS_VISIBLE)
-				put_lv(r, vg->lvs[i]);
+				put_lv_cached(r, vg->lvs[i]);
 		for (size_t i = 0; i < vg->n_lvs; i++)
 			if (!(vg->lvs[i]->status & LV_STATUS_VISIBLE))
-				put_lv(r, vg->lvs[i]);
+				put_lv_cached(r, vg->lvs[i]);
 		close_section(r);
 	}
 	blank_line(r);
@@ -1789,10 +2002,10 @@ static void put_header(struct vg_render *r, const struct vg_text_header *h)
 	strbuf_putc(r->sb, '\n');
 }
 
-static int render(const struct vg *vg, const struct vg_text_header *header, struct strbuf *out,
-		  bool backup)
+static int render(const struct vg *vg, const struct vg_text_header *header, struct vg_text_cache *cache,
+		  struct strbuf *out, bool backup)
 {
-	struct vg_render r = { .sb = out, .vg = vg, .backup = backup };
+	struct vg_render r = { .sb = out, .vg = vg, .cache = cache, .backup = backup };
 	size_t old_len = out->len;
 
 	if (!vg || !vg->name)
@@ -1807,6 +2020,10 @@ static int render(const struct vg *vg, const struct vg_text_header *header, stru
 		put_header(&r, header);
 	}
 	free(r.pv_keys);
+	if (cache) {
+		cache_sweep(cache);
+		cache->render++;
+	}
 	if (strbuf_status(out) < 0) {
 		/* Leave @out as it was, less a half-written text. */
 		if (out->capacity > 0 && old_len <= out->len) {
@@ -1820,11 +2037,17 @@ static int render(const struct vg *vg, const struct vg_text_header *header, stru
 
 int vg_text_render_raw(const struct vg *vg, const struct vg_text_header *header, struct strbuf *out)
 {
-	return render(vg, header, out, false);
+	return render(vg, header, NULL, out, false);
+}
+
+int vg_text_render_raw_cached(const struct vg *vg, const struct vg_text_header *header,
+			      struct vg_text_cache *cache, struct strbuf *out)
+{
+	return render(vg, header, cache, out, false);
 }
 
 int vg_text_render_backup(const struct vg *vg, const struct vg_text_header *header,
 			  struct strbuf *out)
 {
-	return render(vg, header, out, true);
+	return render(vg, header, NULL, out, true);
 }

@@ -119,6 +119,12 @@ struct commit_area {
 int vg_commit(const struct vg *vg, const struct vg_text_header *header, struct vg_commit_target *targets,
 	      size_t n_targets, struct vg_error *err)
 {
+	return vg_commit_cached(vg, header, NULL, targets, n_targets, err);
+}
+
+int vg_commit_cached(const struct vg *vg, const struct vg_text_header *header, struct vg_text_cache *cache,
+		     struct vg_commit_target *targets, size_t n_targets, struct vg_error *err)
+{
 	_cleanup_free_ struct commit_area *areas = NULL;
 	_cleanup_(strbuf_done) struct strbuf sb;
 	struct mda_text text;
@@ -127,7 +133,7 @@ int vg_commit(const struct vg *vg, const struct vg_text_header *header, struct v
 
 	/* Rendered, padded and checksummed once for every area of every PV. */
 	strbuf_init(&sb);
-	r = vg_text_render_raw(vg, header, &sb);
+	r = vg_text_render_raw_cached(vg, header, cache, &sb);
 	if (r == 0 && !strbuf_reserve(&sb, MDA_TEXT_PAD_BYTES))
 		r = -ENOMEM;
 	if (r == 0)

@@ -58,3 +58,6 @@ struct vg_commit_target {
  */
 int vg_commit(const struct vg *vg, const struct vg_text_header *header, struct vg_commit_target *targets,
 	      size_t n_targets, struct vg_error *err);
+/* vg_commit() rendering through @cache (see vg_text_render_raw_cached). */
+int vg_commit_cached(const struct vg *vg, const struct vg_text_header *header, struct vg_text_cache *cache,
+		     struct vg_commit_target *targets, size_t n_targets, struct vg_error *err);

@@ -1012,6 +1012,78 @@ static int setup_tz(void **state)
 	return 0;
 }
 
+static void assert_cached_render_is_plain(const struct vg *vg, struct vg_text_cache *cache, const char *what)
+{
+	_cleanup_free_ char *plain = NULL, *cached = NULL;
+	size_t plain_len, cached_len;
+	struct strbuf sb;
+
+	plain = render(vg, &formats_header, false, &plain_len);
+	strbuf_init(&sb);
+	assert_int_equal(vg_text_render_raw_cached(vg, &formats_header, cache, &sb), 0);
+	cached = strbuf_steal(&sb, &cached_len);
+	assert_same_text(what, plain, plain_len, cached, cached_len);
+}
+
+/*
+ * The raw text through the LV cache is byte for byte the plain render: on
+ * first use, when nothing changed, and after LVs were changed in every
+ * field the cache keys on, renamed, hidden and removed.
+ */
+static void test_render_cache(void **state)
+{
+	static const char *const samples[] = { "basic.vg", "exotic.vg", "odd-names.vg", "devices-file.vg" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(samples); i++) {
+		_cleanup_(vg_freep) struct vg *vg = load_sample(samples[i]);
+		_cleanup_(vg_text_cache_freep) struct vg_text_cache *cache = vg_text_cache_new();
+		char what[128];
+
+		assert_non_null(cache);
+		snprintf(what, sizeof(what), "%s, first render through the cache", samples[i]);
+		assert_cached_render_is_plain(vg, cache, what);
+		snprintf(what, sizeof(what), "%s, unchanged", samples[i]);
+		assert_cached_render_is_plain(vg, cache, what);
+
+		for (size_t l = 0; l < vg->n_lvs; l++) {
+			struct vg_lv *lv = vg->lvs[l];
+			char name[64];
+
+			switch (l % 5) {
+			case 0:
+				lv->segments[0]->extent_count++;
+				break;
+			case 1:
+				snprintf(name, sizeof(name), "renamed%zu", l);
+				free(lv->name);
+				lv->name = strdup(name);
+				assert_non_null(lv->name);
+				break;
+			case 2:
+				lv->status ^= LV_STATUS_VISIBLE;
+				break;
+			case 3:
+				lv->creation_time++;
+				lv->has_creation = true;
+				if (!lv->creation_host)
+					assert_non_null(lv->creation_host = strdup("elsewhere"));
+				break;
+			default:
+				if (lv->segments[0]->is_striped && lv->segments[0]->stripes)
+					lv->segments[0]->stripes[0].first_pe += 7;
+				break;
+			}
+		}
+		snprintf(what, sizeof(what), "%s, every LV changed", samples[i]);
+		assert_cached_render_is_plain(vg, cache, what);
+		if (vg->n_lvs > 0)
+			vg_lv_free(vg->lvs[--vg->n_lvs]);
+		snprintf(what, sizeof(what), "%s, an LV removed", samples[i]);
+		assert_cached_render_is_plain(vg, cache, what);
+		assert_cached_render_is_plain(vg, cache, what);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1029,6 +1101,7 @@ int main(void)
 		cmocka_unit_test(test_vg_named_like_header_keys),
 		cmocka_unit_test(test_many_lvs),
 		cmocka_unit_test(test_render_arguments),
+		cmocka_unit_test(test_render_cache),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tz, NULL);

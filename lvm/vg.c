@@ -421,10 +421,19 @@ static int vg_error_recode(struct vg_error *err, int code)
 	return code;
 }
 
+/* lvm_uuid_char_valid() as a table: every id of every LV is checked on every commit. */
+static bool vg_id_chars[256];
+
+__attribute__((constructor)) static void vg_id_chars_init(void)
+{
+	for (int c = 0; c < 256; c++)
+		vg_id_chars[c] = lvm_uuid_char_valid((char)c);
+}
+
 static bool vg_id_valid(const char id[LVM_UUID_LEN + 1])
 {
 	for (size_t i = 0; i < LVM_UUID_LEN; i++)
-		if (!lvm_uuid_char_valid(id[i]))
+		if (!vg_id_chars[(uint8_t)id[i]])
 			return false;
 	return id[LVM_UUID_LEN] == '\0';
 }
@@ -660,6 +669,71 @@ static int vg_validate_lvs(const struct vg *vg, struct vg_error *err)
 	return vg_check_unique(vg->n_lvs, vg_lv_name_at, vg_lv_id_at, vg, "LV", err);
 }
 
+/* Bits of every PV's extents, one word array per VG: beyond this, sorting the runs is cheaper. */
+#define VG_EXTENT_BITMAP_MAX_BITS (64ull << 20)
+
+/*
+ * Set the bits [first, first + count) of @map; false when one was set
+ * already. Whole words at a time: an LV of a million extents is 16 000
+ * words.
+ */
+static bool vg_extent_bits_claim(uint64_t *map, uint64_t first, uint64_t count)
+{
+	uint64_t end = first + count;
+
+	while (first < end) {
+		uint64_t bit = first % 64, n = MIN(64 - bit, end - first);
+		uint64_t mask = (n == 64 ? ~0ull : ((1ull << n) - 1)) << bit;
+		uint64_t *word = &map[first / 64];
+
+		if (*word & mask)
+			return false;
+		*word |= mask;
+		first += n;
+	}
+	return true;
+}
+
+/*
+ * The usual verdict, that no extent is used twice, from a bitmap of the
+ * VG's extents in one pass; false when the bitmap cannot say
+ * (too large, no memory) or some extent is used twice, for the sorted
+ * check to decide and name the two users.
+ */
+static bool vg_extent_use_clean(const struct vg *vg)
+{
+	_cleanup_free_ uint64_t *map = NULL;
+	_cleanup_free_ uint64_t *base = NULL;
+	uint64_t total = 0;
+
+	base = calloc(vg->n_pvs + 1, sizeof(*base));
+	if (!base)
+		return false;
+	for (size_t p = 0; p < vg->n_pvs; p++) {
+		base[p] = total;
+		/* each PV starts on a word of its own */
+		total += ROUND_UP(vg->pvs[p]->pe_count, 64);
+		if (total > VG_EXTENT_BITMAP_MAX_BITS)
+			return false;
+	}
+	map = calloc(total / 64 + 1, sizeof(*map));
+	if (!map)
+		return false;
+	for (size_t l = 0; l < vg->n_lvs; l++)
+		for (size_t s = 0; s < vg->lvs[l]->n_segments; s++) {
+			const struct vg_segment *seg = vg->lvs[l]->segments[s];
+
+			if (!seg->is_striped)
+				continue;
+			/* vg_validate_segment() checked every stripe lies inside its PV */
+			for (uint32_t k = 0; k < seg->stripe_count; k++)
+				if (!vg_extent_bits_claim(map, base[seg->stripes[k].pv_index] + seg->stripes[k].first_pe,
+							  seg->extent_count / seg->stripe_count))
+					return false;
+		}
+	return true;
+}
+
 /* Every physical extent belongs to at most one stripe of one segment. */
 static int vg_validate_extent_use(const struct vg *vg, struct vg_error *err)
 {
@@ -667,6 +741,8 @@ static int vg_validate_extent_use(const struct vg *vg, struct vg_error *err)
 	size_t n = 0, cap = 0;
 	char buf[52], buf2[52];
 
+	if (vg_extent_use_clean(vg))
+		return 0;
 	for (size_t l = 0; l < vg->n_lvs; l++)
 		for (size_t s = 0; s < vg->lvs[l]->n_segments; s++)
 			if (vg->lvs[l]->segments[s]->is_striped)

@@ -166,6 +166,24 @@ static void test_overlapping_extents(void **state)
 	validate_fails(vg, "\"thief\"");
 }
 
+/* Runs that meet at a 64-extent word boundary of the extent bitmap are fine; one across it is not. */
+static void test_extent_runs_at_word_boundaries(void **state)
+{
+	_cleanup_(vg_freep) struct vg *vg = make_good_vg();
+	struct vg_error err = { 0 };
+	struct vg_lv *lv;
+
+	vg->pvs[1]->pe_count = 300;
+	add_seg(add_lv(vg, "low"), 0, 51, 1, 0, PV(1, 13)); /* extents 13..63 */
+	add_seg(add_lv(vg, "high"), 0, 128, 1, 0, PV(1, 64)); /* 64..191 */
+	add_seg(add_lv(vg, "tail"), 0, 108, 1, 0, PV(1, 192)); /* 192..299, the last */
+	if (vg_validate(vg, &err) < 0)
+		fail_msg("%s", err.message);
+	lv = add_lv(vg, "across");
+	add_seg(lv, 0, 1, 1, 0, PV(1, 127));
+	validate_fails(vg, "both use extent 127 of pv1");
+}
+
 static void test_overlap_within_striped(void **state)
 {
 	_cleanup_(vg_freep) struct vg *vg = make_good_vg();
@@ -448,6 +466,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_vg),
 		cmocka_unit_test(test_overlapping_extents),
+		cmocka_unit_test(test_extent_runs_at_word_boundaries),
 		cmocka_unit_test(test_overlap_within_striped),
 		cmocka_unit_test(test_stripe_out_of_bounds),
 		cmocka_unit_test(test_stripe_bad_pv),

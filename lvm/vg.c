@@ -694,11 +694,49 @@ static bool vg_extent_bits_claim(uint64_t *map, uint64_t first, uint64_t count)
 	return true;
 }
 
+/* Call @fn on every stripe's run of extents, in LV and segment order, while it returns true. */
+static bool vg_each_run(const struct vg *vg, bool (*fn)(const struct vg_pe_run *run, void *ctx), void *ctx)
+{
+	for (size_t l = 0; l < vg->n_lvs; l++)
+		for (size_t s = 0; s < vg->lvs[l]->n_segments; s++) {
+			const struct vg_segment *seg = vg->lvs[l]->segments[s];
+
+			if (!seg->is_striped)
+				continue;
+			for (uint32_t k = 0; k < seg->stripe_count; k++) {
+				const struct vg_pe_run run = {
+					.pv_index = seg->stripes[k].pv_index,
+					.first_pe = seg->stripes[k].first_pe,
+					.count = seg->extent_count / seg->stripe_count,
+					.lv_index = l,
+					.seg_index = s,
+				};
+
+				if (!fn(&run, ctx))
+					return false;
+			}
+		}
+	return true;
+}
+
+struct vg_extent_bitmap {
+	uint64_t *map;
+	uint64_t *base; /* per PV, its first bit */
+};
+
+static bool vg_claim_run(const struct vg_pe_run *run, void *ctx)
+{
+	struct vg_extent_bitmap *bits = ctx;
+
+	/* vg_validate_segment() checked every stripe lies inside its PV */
+	return vg_extent_bits_claim(bits->map, bits->base[run->pv_index] + run->first_pe, run->count);
+}
+
 /*
  * The usual verdict, that no extent is used twice, from a bitmap of the
- * VG's extents in one pass; false when the bitmap cannot say
- * (too large, no memory) or some extent is used twice, for the sorted
- * check to decide and name the two users.
+ * VG's extents in one pass; false when the bitmap cannot say (too large,
+ * no memory) or some extent is used twice, for the sorted check to decide
+ * and name the two users.
  */
 static bool vg_extent_use_clean(const struct vg *vg)
 {
@@ -719,18 +757,21 @@ static bool vg_extent_use_clean(const struct vg *vg)
 	map = calloc(total / 64 + 1, sizeof(*map));
 	if (!map)
 		return false;
-	for (size_t l = 0; l < vg->n_lvs; l++)
-		for (size_t s = 0; s < vg->lvs[l]->n_segments; s++) {
-			const struct vg_segment *seg = vg->lvs[l]->segments[s];
+	return vg_each_run(vg, vg_claim_run, &(struct vg_extent_bitmap){ .map = map, .base = base });
+}
 
-			if (!seg->is_striped)
-				continue;
-			/* vg_validate_segment() checked every stripe lies inside its PV */
-			for (uint32_t k = 0; k < seg->stripe_count; k++)
-				if (!vg_extent_bits_claim(map, base[seg->stripes[k].pv_index] + seg->stripes[k].first_pe,
-							  seg->extent_count / seg->stripe_count))
-					return false;
-		}
+struct vg_run_list {
+	struct vg_pe_run *runs; /* NULL: only count */
+	size_t n;
+};
+
+static bool vg_list_run(const struct vg_pe_run *run, void *ctx)
+{
+	struct vg_run_list *list = ctx;
+
+	if (list->runs)
+		list->runs[list->n] = *run;
+	list->n++;
 	return true;
 }
 
@@ -738,38 +779,22 @@ static bool vg_extent_use_clean(const struct vg *vg)
 static int vg_validate_extent_use(const struct vg *vg, struct vg_error *err)
 {
 	_cleanup_free_ struct vg_pe_run *runs = NULL;
-	size_t n = 0, cap = 0;
+	struct vg_run_list list = { 0 };
 	char buf[52], buf2[52];
 
 	if (vg_extent_use_clean(vg))
 		return 0;
-	for (size_t l = 0; l < vg->n_lvs; l++)
-		for (size_t s = 0; s < vg->lvs[l]->n_segments; s++)
-			if (vg->lvs[l]->segments[s]->is_striped)
-				cap += vg->lvs[l]->segments[s]->stripe_count;
-	if (cap == 0)
+	vg_each_run(vg, vg_list_run, &list);
+	if (list.n == 0)
 		return 0;
-	runs = calloc(cap, sizeof(*runs));
+	runs = calloc(list.n, sizeof(*runs));
 	if (!runs)
 		return vg_error_set(err, -ENOMEM, "out of memory");
+	list = (struct vg_run_list){ .runs = runs };
+	vg_each_run(vg, vg_list_run, &list);
 
-	for (size_t l = 0; l < vg->n_lvs; l++)
-		for (size_t s = 0; s < vg->lvs[l]->n_segments; s++) {
-			const struct vg_segment *seg = vg->lvs[l]->segments[s];
-
-			if (!seg->is_striped)
-				continue;
-			for (uint32_t k = 0; k < seg->stripe_count; k++)
-				runs[n++] = (struct vg_pe_run){
-					.pv_index = seg->stripes[k].pv_index,
-					.first_pe = seg->stripes[k].first_pe,
-					.count = seg->extent_count / seg->stripe_count,
-					.lv_index = l,
-					.seg_index = s,
-				};
-		}
-	qsort(runs, n, sizeof(*runs), vg_pe_run_cmp);
-	for (size_t i = 1; i < n; i++) {
+	qsort(runs, list.n, sizeof(*runs), vg_pe_run_cmp);
+	for (size_t i = 1; i < list.n; i++) {
 		const struct vg_pe_run *a = &runs[i - 1], *b = &runs[i];
 
 		if (a->pv_index == b->pv_index && a->first_pe + a->count > b->first_pe)

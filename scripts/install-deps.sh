@@ -9,6 +9,7 @@ packages=(
 	libdevmapper-dev libblkid-dev libudev-dev libjson-c-dev libcmocka-dev
 	clang libclang-rt-14-dev
 	lvm2 mdadm util-linux e2fsprogs python3 socat
+	libvirt-clients qemu-utils
 )
 if [ "${1:-}" = --vm ]; then
 	# the QEMU harness of tests/vm

@@ -2,6 +2,10 @@
 # library they test (common/local.mk, mdraid/local.mk, lvm/local.mk).
 EXTRA_DIST += tests/integration/lib.sh tests/integration/compare-lvm.py
 
+# The example files of docs/toolstacks.md, checked for real.
+TESTS += tests/integration/toolstack-docs.sh
+EXTRA_DIST += tests/integration/toolstack-docs.sh tests/integration/check-xl-cfg.py
+
 EXTRA_DIST += tests/fuzz/run-fuzz.sh tests/fuzz/replay-driver.c tests/fuzz/corpus $(FUZZ_TESTS)
 TESTS += $(FUZZ_TESTS)
 

@@ -318,7 +318,8 @@ int rescue_recipe(int argc, char **argv)
 	recipe_add(&rc, true, "DEVS=\"%s\"", devs ? devs : "");
 	recipe_step(&rc, "2. Tell lvm2 to look only there, to ignore the devices file, and not to hide md legs "
 			 "(a leg's size differs from the PV's dev_size, so md component detection drops it).");
-	recipe_add(&rc, true, "OPTS=\"--devicesfile '' --devices $DEVS --config devices/md_component_detection=0\"");
+	/* "--devicesfile=" (empty: no devices file) survives the unquoted $OPTS; '' would not. */
+	recipe_add(&rc, true, "OPTS=\"--devicesfile= --devices $DEVS --config devices/md_component_detection=0\"");
 	recipe_add(&rc, true, "lvm pvs $OPTS");
 	recipe_add(&rc, true, "lvm vgs $OPTS %s", vg->name);
 	recipe_step(&rc, "3. Activate READ-ONLY and mount read-only.");

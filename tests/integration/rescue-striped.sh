@@ -7,7 +7,8 @@
 # assembled by a small independent reference (tests/integration/
 # stripe-reference.py) from stock lvm2's own report of the segments, so
 # vgrescue's parser and mapping are judged by lvm2, not by themselves.
-# The --json report must name every piece read at the offsets lvm2 reports.
+# The --json report must name every piece read at the offsets lvm2 reports;
+# the recipe's commands, run as printed, show stock lvm2 the VG read-only.
 . "$top_srcdir/tests/integration/lib.sh"
 require_root
 require_cmd lvm python3
@@ -71,4 +72,29 @@ rc=0
 assert_eq 1 "$rc" "extract with a PV missing"
 grep -q 'is on none of the devices given' "$WORK/err" || { cat "$WORK/err"; fail "extract with a PV missing: message"; }
 [ ! -e "$WORK/partial.out" ] || fail "extract with a PV missing created its output"
+# recipe --json: its commands run as printed with stock lvm2 (up to activation, which needs
+# device-mapper): the image files on read-only loop devices, lvm2 limited to them, the LV found
+release_loops
+"$VGRESCUE" recipe --json vg_str/lv_str "$WORK/a.img" "$WORK/b.img" "$WORK/c.img" >"$WORK/recipe.json" || fail "recipe --json"
+json_get "$(cat "$WORK/recipe.json")" '"\n".join(j["commands"])' >"$WORK/recipe.sh"
+mkdir -p "$WORK/rlvm/lock"
+cat >"$WORK/rlvm/lvm.conf" <<EOC
+devices { obtain_device_list_from_udev = 0 external_device_info_source = "none" hints = "none" write_cache_state = 0 }
+global { activation = 0 use_lvmlockd = 0 event_activation = 0 locking_dir = "$WORK/rlvm/lock" }
+activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
+backup { backup = 0 archive = 0 }
+EOC
+(
+	export LVM_SYSTEM_DIR="$WORK/rlvm" LVM_SUPPRESS_FD_WARNINGS=1
+	eval "$(sed -n '1,/^lvm vgs /p' "$WORK/recipe.sh")" >"$WORK/recipe.out" 2>"$WORK/recipe.err"
+	printf '%s\n' "$LOOP1" "$LOOP2" "$LOOP3" >>"$LOOP_REGISTRY"
+	# shellcheck disable=SC2086
+	lvm lvs --noheadings -o lv_name,seg_count $OPTS vg_str >>"$WORK/recipe.out" 2>>"$WORK/recipe.err"
+	eval "$(grep '^losetup -d ' "$WORK/recipe.sh")"
+) || { cat "$WORK/recipe.sh" "$WORK/recipe.err"; fail "the recipe's commands failed"; }
+grep -q '^ *vg_str  *3 ' "$WORK/recipe.out" || { cat "$WORK/recipe.out" "$WORK/recipe.err"; fail "recipe: lvm vgs does not show vg_str with 3 PVs"; }
+grep -qE '^ *lv_str +3$' "$WORK/recipe.out" || { cat "$WORK/recipe.out"; fail "recipe: lvm lvs does not show lv_str in 3 segments"; }
+assert_eq "lvm lvchange -ay --readonly \$OPTS vg_str/lv_str" \
+	"$(json_get "$(cat "$WORK/recipe.json")" '[c for s in j["lvm2_steps"] for c in s["commands"] if "lvchange" in c][0]')" \
+	"recipe: the activation step"
 echo "striped LV of stock lvm2 extracted bit-exact"

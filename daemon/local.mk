@@ -66,6 +66,14 @@ TESTS += $(VGTOOLD_INTEGRATION_TESTS)
 EXTRA_DIST += $(VGTOOLD_INTEGRATION_TESTS) tests/integration/rpc.py tests/integration/rpc-load.py \
 	tests/integration/check-load.py
 
+# The job table alone, driven by a job kind of the test's own.
+check_PROGRAMS += tests/unit/test-job
+TESTS += tests/unit/test-job
+tests_unit_test_job_SOURCES = tests/unit/test-job.c daemon/job.c daemon/job.h
+tests_unit_test_job_CPPFLAGS = $(CPPFLAGS_VGTOOLD)
+tests_unit_test_job_CFLAGS = $(CFLAGS_UNIT)
+tests_unit_test_job_LDADD = common/libvgcommon.a $(JSONC_LIBS) $(LIBS_UNIT)
+
 # The systemd unit (Type=notify: vgtoold speaks sd_notify itself).
 systemdunitdir = $(prefix)/lib/systemd/system
 systemdunit_DATA = daemon/vgtoold.service

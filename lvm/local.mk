@@ -109,6 +109,16 @@ tests_tools_vg_engine_tool_CPPFLAGS = $(CPPFLAGS_LVM) $(JSONC_CFLAGS)
 tests_tools_vg_engine_tool_CFLAGS = $(AM_CFLAGS)
 tests_tools_vg_engine_tool_LDADD = $(LIBS_LVM) $(JSONC_LIBS)
 
+# The pv move engine on image files: moves stopped as a crash would, resumed,
+# aborted, refused, with stock lvm2 reading every checkpoint.
+check_PROGRAMS += tests/tools/pv-move-tool
+tests_tools_pv_move_tool_SOURCES = tests/tools/pv-move-tool.c
+tests_tools_pv_move_tool_CPPFLAGS = $(CPPFLAGS_LVM)
+tests_tools_pv_move_tool_CFLAGS = $(AM_CFLAGS)
+tests_tools_pv_move_tool_LDADD = $(LIBS_LVM)
+TESTS += tests/integration/pv-move.sh
+EXTRA_DIST += tests/integration/pv-move.sh
+
 # The engine's checks that need stock lvm2 as a judge (root, loop devices).
 ENGINE_INTEGRATION_TESTS = \
 	tests/integration/random-walk.sh \

@@ -15,6 +15,8 @@
 #include "uuid.h"
 #include "vg-ops.h"
 
+/* lvm2's default mirror region: 2 MiB. */
+#define PV_MOVE_REGION_SECTORS UINT64_C(4096)
 /* The largest single read/write of the copy. */
 #define PV_MOVE_IO_BYTES (UINT64_C(1) << 20)
 
@@ -272,9 +274,15 @@ static int resolve_pv(const struct vg *vg, const char *id, const char *what, siz
 		      struct vg_error *err)
 {
 	ssize_t index = vg_find_pv_by_id(vg, id);
+	char text[LVM_UUID_TEXT_LEN + 1];
 
-	if (index < 0)
+	if (index < 0) {
+		if (id && strlen(id) == LVM_UUID_LEN) {
+			lvm_uuid_format(id, text);
+			id = text;
+		}
 		return vg_error_set(err, -ENOENT, "%s PV %s is not in VG %s", what, id ? id : "(none)", vg->name);
+	}
 	*ret_index = (size_t)index;
 	return 0;
 }
@@ -436,13 +444,25 @@ int pv_move_plan(const struct vg *vg, const struct pv_move_request *req, struct 
 
 /* ---- the metadata of a move ------------------------------------------- */
 
+/*
+ * lvm2 refuses a mirror segment without a region size. Like lvm2's pvmove:
+ * the default 2 MiB, but never more than the largest power-of-two number of
+ * extents that divides the segment.
+ */
+static uint64_t chunk_region_sectors(const struct vg *vg, uint64_t extent_count)
+{
+	uint64_t largest = extent_count & -extent_count;
+
+	return MIN(PV_MOVE_REGION_SECTORS, largest * vg->extent_size_sectors);
+}
+
 static int chunk_keys(const struct vg *vg, const struct pv_move_chunk *c, bool moved, char *buf, size_t size)
 {
 	int n = snprintf(buf, size,
-			 "mirror_count = 2\nextents_moved = %" PRIu64 "\nmirrors = [ \"%s\", %" PRIu64
-			 ", \"%s\", %" PRIu64 " ]\n",
-			 moved ? c->extent_count : 0, vg->pvs[c->src_pv_index]->key, c->src_pe,
-			 vg->pvs[c->dst_pv_index]->key, c->dst_pe);
+			 "mirror_count = 2\nextents_moved = %" PRIu64 "\nregion_size = %" PRIu64
+			 "\nmirrors = [ \"%s\", %" PRIu64 ", \"%s\", %" PRIu64 " ]\n",
+			 moved ? c->extent_count : 0, chunk_region_sectors(vg, c->extent_count),
+			 vg->pvs[c->src_pv_index]->key, c->src_pe, vg->pvs[c->dst_pv_index]->key, c->dst_pe);
 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }

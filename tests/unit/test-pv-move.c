@@ -278,7 +278,7 @@ static void test_move_whole_pv(void **state)
 	text = render(started);
 	assert_non_null(strstr(text, "pvmove0 {\nid = "));
 	assert_non_null(strstr(text, "status = [\"READ\", \"WRITE\", \"PVMOVE\", \"LOCKED\"]"));
-	assert_non_null(strstr(text, "segment4 {\nstart_extent = 10\nextent_count = 4\n\ntype = \"mirror\"\nmirror_count = 2\nextents_moved = 0\n\nmirrors = [\n\"pv0\", 10,\n\"pv2\", 10\n]\n"));
+	assert_non_null(strstr(text, "segment4 {\nstart_extent = 10\nextent_count = 4\n\ntype = \"mirror\"\nmirror_count = 2\nextents_moved = 0\nregion_size = 512\n\nmirrors = [\n\"pv0\", 10,\n\"pv2\", 10\n]\n"));
 	assert_non_null(strstr(text, "type = \"striped\"\nstripe_count = 1\n\nstripes = [\n\"pvmove0\", 10\n]\n"));
 
 	assert_int_equal(pv_move_start(b.store, plan, &options, &move, &err), 0);
@@ -329,12 +329,12 @@ static void test_refusals_write_nothing(void **state)
 
 	struct pv_move_request no_source = { .source_pv = stranger };
 	assert_int_equal(pv_move_plan(b.store->vg, &no_source, &plan, &err), -ENOENT);
-	assert_non_null(strstr(err.message, "source PV AAAAAAbbbbCCCCddddEEEEffffGGGGGG is not in VG movevg"));
+	assert_non_null(strstr(err.message, "source PV AAAAAA-bbbb-CCCC-dddd-EEEE-ffff-GGGGGG is not in VG movevg"));
 
 	dest[0] = stranger;
 	struct pv_move_request no_dest = { .source_pv = b.ids[0], .dest_pvs = dest, .n_dest_pvs = 1 };
 	assert_int_equal(pv_move_plan(b.store->vg, &no_dest, &plan, &err), -ENOENT);
-	assert_non_null(strstr(err.message, "destination PV AAAAAAbbbbCCCCddddEEEEffffGGGGGG is not in VG movevg"));
+	assert_non_null(strstr(err.message, "destination PV AAAAAA-bbbb-CCCC-dddd-EEEE-ffff-GGGGGG is not in VG movevg"));
 
 	dest[0] = b.ids[0];
 	struct pv_move_request self = { .source_pv = b.ids[0], .dest_pvs = dest, .n_dest_pvs = 1 };

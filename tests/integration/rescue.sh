@@ -121,8 +121,13 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 # extract: the two-segment LV and the plain one, bit-exact
-"$VGRESCUE" extract vg_raid/lv_vm_1 --to "$WORK/lv_vm_1.out" "${ALL[@]}" 2>/dev/null || fail "extract lv_vm_1"
+"$VGRESCUE" extract --json vg_raid/lv_vm_1 --to "$WORK/lv_vm_1.out" "${ALL[@]}" >"$WORK/ex.json" 2>/dev/null ||
+	fail "extract lv_vm_1"
 cmp "$WORK/lv_vm_1.out" "$WORK/lv_vm_1.orig" || fail "extract lv_vm_1 differs"
+# each segment read from the one surviving leg of its mirror, nothing to compare with
+assert_eq "single-copy sda6.img:md1 sda5.img:md0" \
+	"$(json_get "$(cat "$WORK/ex.json")" 'j["verification"]["status"] + " " + " ".join("%s:%s" % (r["device"].rsplit("/", 1)[1], r["mirror"]) for r in j["reads"])')" \
+	"extract lv_vm_1 from one leg: status and pieces"
 "$VGRESCUE" extract vg_bulk/lv_rushes --to - "${ALL[@]}" 2>/dev/null | cmp - "$WORK/lv_rushes.orig" ||
 	fail "extract lv_rushes differs"
 ! "$VGRESCUE" extract vg_raid/lv_files --to "$I/sda5.img" "${ALL[@]}" 2>"$WORK/err" || fail "extract onto an input"

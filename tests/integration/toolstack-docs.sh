@@ -107,6 +107,17 @@ assert_eq "commit:vg_raid:2 mirror.degraded:md0 mirror.leg_removed:md0 mirror.re
 assert_eq 1 "$(json_get "$ev" 'sum(1 for e in j if e["type"] == "job.done" and e.get("job") == '"$job"')')" "job.done events of job $job"
 assert_eq "$(json_get "$ev" 'list(range(1, len(j) + 1))')" "$(json_get "$ev" '[e["seq"] for e in j]')" "event sequence numbers"
 
+# a retried create across a daemon restart: the client retries while the socket is gone,
+# and the daemon (which keeps keys in memory) answers with the LV created before
+stop_daemon
+python3 "$EX/vgtool-client.py" --socket "$SOCK" create-lv vg_raid vm1-disk0 8M --key vm1-disk0-create --retries 6 \
+	>"$WORK/retry.out" 2>"$WORK/retry.err" &
+retry_pid=$!
+sleep 1
+start_daemon "$D"
+wait "$retry_pid" || { cat "$WORK/retry.err"; fail "client: create-lv retried across a restart"; }
+assert_eq "$(json_get "$lv" 'j["id"]')" "$(json_get "$(cat "$WORK/retry.out")" 'j["id"]')" "the LV id after a retry across a restart"
+
 # no daemon: exit status 3
 rc=0
 python3 "$EX/vgtool-client.py" --socket "$WORK/nosock" call host.status >/dev/null 2>&1 || rc=$?

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * vgtool job ...: the long operations vgtoold runs in the background (leg
- * resyncs, scrubs). job wait is vgtool's own verb: it asks job.show and then
+ * vgtool job ...: the long operations vgtoold runs in the background (a
+ * mirror leg's copy). job wait is vgtool's own verb: it asks job.show and then
  * follows the job as a changing verb would have, which is how a script that
  * used --no-wait catches up later. Also the job table and block.
  */
@@ -24,12 +24,13 @@ static const struct cli_verb job_verbs[] = {
 	{ .noun = "job", .verb = "wait", .method = "job.show",
 	  .summary = "Follow a job until it ends (exit 1 if it fails)", .args = id_only,
 	  .flags = CLI_VERB_FOLLOW, .example = "vgtool job wait 3" },
-	{ .noun = "job", .verb = "cancel", .method = "job.cancel", .summary = "Stop a running job",
+	{ .noun = "job", .verb = "cancel", .method = "job.cancel",
+	  .summary = "Stop a running job where it can resume",
 	  .args = id_only, .example = "vgtool job cancel 3" },
 	{ 0 },
 };
 
-const struct cli_noun cli_noun_job = { .name = "job", .summary = "Background jobs: resyncs and scrubs",
+const struct cli_noun cli_noun_job = { .name = "job", .summary = "Background jobs: mirror leg copies",
 				       .verbs = job_verbs };
 
 static const char *progress_text(struct json_object *job, char *buf, size_t len)

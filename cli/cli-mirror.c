@@ -2,7 +2,7 @@
 /*
  * vgtool mirror ...: RAID-1 mirrors (md, metadata 1.0). The verb table maps
  * each verb to mirror.* (add-leg -> mirror.add_leg, ...); adding or replacing
- * a leg and scrubbing start a resync job that vgtool follows. Also the
+ * a leg starts a job copying it, which vgtool follows. Also the
  * mirror table and block. A mirror is named by its NAME wherever a PV is
  * expected (vgtool vg create vg_raid md0 md1).
  */

@@ -128,6 +128,11 @@ static int parse_daemon_section(const char *path, const struct cfg_node *section
 				return vg_error_set(err, -EINVAL, "%s: line %u: client_timeout must be a number of seconds from 1 to 3600",
 						    path, n->line);
 			config->client_timeout_seconds = (unsigned)n->value.integer;
+		} else if (streq(n->key, "copy_rate")) {
+			if (n->is_section || n->value.type != CFG_INT || n->value.integer < 0)
+				return vg_error_set(err, -EINVAL, "%s: line %u: copy_rate must be a number of bytes per second (0: no limit)",
+						    path, n->line);
+			config->copy_rate_bytes = (uint64_t)n->value.integer;
 		} else if (streq(n->key, "write_group")) {
 			r = group_value(path, n, &config->write_group, err);
 			config->has_write_group = r == 0;

@@ -10,6 +10,7 @@
  *       write_group = "vgtool"         # may change things (root always may)
  *       read_group = "vgtool-read"     # may only look
  *       client_timeout = 30            # seconds a client may take to finish a request line
+ *       copy_rate = 0                  # bytes per second background copies may use; 0: no limit
  *   }
  *   devices {
  *       scan = [ "/dev", "/srv/images" ]   # directories; regular files in them are image files
@@ -22,6 +23,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -37,6 +39,7 @@ struct daemon_config {
 	char *state_dir;
 	enum activation_backend activation;
 	unsigned client_timeout_seconds;
+	uint64_t copy_rate_bytes; /* per second, all jobs together; 0: no limit */
 	bool has_write_group;
 	gid_t write_group;
 	bool has_read_group;

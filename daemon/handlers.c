@@ -90,6 +90,7 @@ static int host_status(struct handler_ctx *ctx, struct json_object *params, stru
 	json_object_object_add(obj, "vgs", json_object_new_uint64(ctx->host->n_vgs));
 	json_object_object_add(obj, "lvs", json_object_new_uint64(lvs));
 	json_object_object_add(obj, "commits", json_object_new_uint64(server_commit_count(ctx->server)));
+	json_object_object_add(obj, "jobs", json_object_new_uint64(jobs_count_running(server_jobs(ctx->server))));
 	*ret = obj;
 	return 0;
 }
@@ -1071,7 +1072,6 @@ static int lv_remove(struct handler_ctx *ctx, struct json_object *params, struct
 	r = lv_op_remove(host_vg_current(hvg), name, &next, &err);
 	if (r < 0)
 		return refuse(e, &err, r);
-	return stage_or_plan(ctx, hvg, next, NULL, true, ret);
 	/* the kernel follows the commit, which must not find the LV in use: decided here, before staging */
 	if (ctx->host->activation && !ctx->dry_run) {
 		const struct vg_lv *lv = vg_find_lv(host_vg_current(hvg), name);
@@ -1082,6 +1082,7 @@ static int lv_remove(struct handler_ctx *ctx, struct json_object *params, struct
 			return refuse(e, &err, r);
 		}
 	}
+	return stage_or_plan(ctx, hvg, next, NULL, true, ret);
 }
 
 static int lv_list(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
@@ -1163,6 +1164,19 @@ static struct host_device *mirror_param(struct handler_ctx *ctx, struct json_obj
 	if (!mirror)
 		rpc_error_set(e, RPC_REFUSED, -ENOENT, "name", "there is no mirror called %s", name);
 	return mirror;
+}
+
+/* Changes to a mirror's legs wait for the job copying one of them. */
+static int refuse_if_busy(struct handler_ctx *ctx, const char *mirror_name, struct rpc_error *e)
+{
+	struct job *job = jobs_running_on(server_jobs(ctx->server), mirror_name);
+
+	if (!job)
+		return 0;
+	return rpc_error_set(e, RPC_REFUSED, -EBUSY, "name",
+			     "mirror %s is busy with job %" PRIu64 " (%s, %" PRIu64 " of %" PRIu64
+			     " bytes copied): wait for it (vgtool job wait %" PRIu64 ") or cancel it (vgtool job cancel %" PRIu64 ")",
+			     mirror_name, job->id, job->kind, job->done_bytes, job->total_bytes, job->id, job->id);
 }
 
 /* A device that may become a leg: managed, not a leg already, no PV in a VG. */
@@ -1357,20 +1371,6 @@ static int quiesce_mirror(struct host_device *mirror, struct rpc_error *e)
 
 enum leg_op { LEG_FAIL, LEG_REMOVE, LEG_ADD, LEG_REPLACE };
 
-static int mirror_leg_op(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
-			 struct rpc_error *e, enum leg_op op)
-{
-	struct host_device *mirror, *fresh = NULL;
-	const char *path = NULL, *new_path = NULL;
-	struct md_mirror_options opts = { .zero_bytes = 1 << 20 };
-	struct vg_error err = { 0 };
-	bool spare = false, force = false;
-	char name[64];
-	ssize_t leg = -1;
-	int r;
-
-	if ((r = rpc_params_only(params, PARAMS("name", "device", "old", "new", "spare", "force"), e)) < 0)
-		return r;
 /* A change failed half way: report it, after reading again what the devices now say. */
 static int refuse_after_rescan(struct handler_ctx *ctx, struct rpc_error *e, const struct vg_error *err, int r)
 {
@@ -1451,7 +1451,7 @@ static int start_copy(struct handler_ctx *ctx, const char *name, const char *kin
 
 	if (r < 0)
 		return r;
-	r = job_mirror_start(server_jobs(ctx->server), kind, name, retire_dev_number, &job, &err);
+	r = job_mirror_start(server_jobs(ctx->server), ctx->host, kind, name, retire_dev_number, &job, &err);
 	if (r < 0) {
 		json_object_put(*ret);
 		*ret = NULL;
@@ -1472,12 +1472,29 @@ static bool resumable_leg(struct handler_ctx *ctx, struct host_device *mirror, c
 	       (leg->state == MD_LEG_RECOVERING || leg->state == MD_LEG_REPLACEMENT);
 }
 
+static int mirror_leg_op(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			 struct rpc_error *e, enum leg_op op)
+{
+	struct host_device *mirror, *fresh = NULL;
+	const char *path = NULL, *new_path = NULL;
+	struct md_mirror_options opts = { .zero_bytes = 1 << 20 };
+	struct vg_error err = { 0 };
+	bool spare = false, force = false, stopped = false;
+	uint32_t retire_dev_number = UINT32_MAX;
+	char name[64];
+	ssize_t leg = -1;
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("name", "device", "old", "new", "spare", "force"), e)) < 0)
+		return r;
 	if ((r = settle_all(ctx, e)) < 0)
 		return r;
 	mirror = mirror_param(ctx, params, e);
 	if (!mirror)
 		return e->errno_code;
 	snprintf(name, sizeof(name), "%s", mirror->path);
+	if ((r = refuse_if_busy(ctx, name, e)) < 0)
+		return r;
 	if ((r = rpc_param_bool(params, "spare", &spare, e)) < 0 && r != -ENOENT)
 		return r;
 	if ((r = rpc_param_bool(params, "force", &force, e)) < 0 && r != -ENOENT)
@@ -1490,6 +1507,16 @@ static bool resumable_leg(struct handler_ctx *ctx, struct host_device *mirror, c
 	} else if ((r = rpc_param_string(params, "device", true, op == LEG_ADD ? &new_path : &path, e)) < 0) {
 		return r;
 	}
+	if (op == LEG_ADD && !spare && ctx->host->config->activation == ACTIVATION_NONE &&
+	    resumable_leg(ctx, mirror, new_path)) {
+		if (ctx->dry_run) {
+			*ret = json_object_new_object();
+			json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
+			json_object_object_add(*ret, "mirror", host_mirror_json(ctx->host, mirror));
+			return 0;
+		}
+		return start_copy(ctx, name, "mirror.recover", UINT32_MAX, ret, e);
+	}
 	if (path && (leg = leg_param(ctx, mirror, path, op == LEG_REPLACE ? "old" : "device", e)) < 0)
 		return e->errno_code;
 	if (new_path && !(fresh = free_device_param(ctx, new_path, op == LEG_ADD ? "device" : "new", e)))
@@ -1500,22 +1527,24 @@ static bool resumable_leg(struct handler_ctx *ctx, struct host_device *mirror, c
 		json_object_object_add(*ret, "mirror", host_mirror_json(ctx->host, mirror));
 		return 0;
 	}
+	if (ctx->host->activation)
+		return kernel_leg_op(ctx, mirror, op, leg, fresh, ret, e);
 	/* the mirror device must not write while legs change under it */
 	r = quiesce_mirror(mirror, e);
 	if (r < 0)
 		return r;
+	if (op == LEG_ADD || op == LEG_REPLACE) {
+		opts.progress = stop_after_metadata;
+		opts.userdata = &stopped;
+		opts.copy_chunk_bytes = 4096;
+	}
+	/* a replaced leg that no longer serves is failed at once and taken out once the copy is done */
+	if (op == LEG_REPLACE && !(mirror->view->legs[leg].present && mirror->view->legs[leg].fresh &&
+				   mirror->view->legs[leg].state == MD_LEG_IN_SYNC))
+		retire_dev_number = mirror->view->legs[leg].dev_number;
 	switch (op) {
 	case LEG_FAIL:
 		r = md_mirror_fail(mirror->view, (size_t)leg, &opts, &err);
-	if (op == LEG_ADD && !spare && !ctx->host->activation && resumable_leg(ctx, mirror, new_path)) {
-		if (ctx->dry_run) {
-			*ret = json_object_new_object();
-			json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
-			json_object_object_add(*ret, "mirror", host_mirror_json(ctx->host, mirror));
-			return 0;
-		}
-		return start_copy(ctx, name, "mirror.recover", UINT32_MAX, ret, e);
-	}
 		break;
 	case LEG_REMOVE:
 		r = md_mirror_remove(mirror->view, (size_t)leg, &opts, &err);
@@ -1526,9 +1555,10 @@ static bool resumable_leg(struct handler_ctx *ctx, struct host_device *mirror, c
 	case LEG_REPLACE:
 		r = md_mirror_replace(mirror->view, (size_t)leg, fresh->dev, &opts, &err);
 		break;
-	if (ctx->host->activation)
-		return kernel_leg_op(ctx, mirror, op, leg, fresh, ret, e);
 	}
+	if (r == -EINPROGRESS && stopped)
+		return start_copy(ctx, name, op == LEG_ADD ? "mirror.add_leg" : "mirror.replace_leg", retire_dev_number,
+				  ret, e);
 	if (r < 0) {
 		struct rpc_error ignored;
 		struct json_object *unused = NULL;
@@ -1541,7 +1571,7 @@ static bool resumable_leg(struct handler_ctx *ctx, struct host_device *mirror, c
 	struct json_object *fields = json_object_new_object();
 	json_object_object_add(fields, "mirror", json_object_new_string(name));
 	server_publish_event(ctx->server, op == LEG_FAIL ? "mirror.degraded" : op == LEG_REMOVE ? "mirror.leg_removed"
-					  : "mirror.recovered", fields);
+					  : "mirror.spare_added", fields);
 	return rescan_and_show(ctx, name, ret, e);
 }
 
@@ -1584,6 +1614,13 @@ static int mirror_dissolve(struct handler_ctx *ctx, struct json_object *params, 
 	mirror = mirror_param(ctx, params, e);
 	if (!mirror)
 		return e->errno_code;
+	if (ctx->host->activation && mirror->md_array)
+		return rpc_error_set(e, RPC_REFUSED, -ENOTSUP, "name",
+				     "mirror %s runs in md as %s: with activation = \"kernel\", dissolving or removing a running "
+				     "mirror is not available; fail and remove its legs one by one instead",
+				     mirror->path, mirror->md_array);
+	if ((r = refuse_if_busy(ctx, mirror->path, e)) < 0)
+		return r;
 	devices = json_object_new_array();
 	for (size_t l = 0; l < mirror->view->n_legs; l++)
 		for (size_t i = 0; i < ctx->host->n_devices; i++)
@@ -1608,13 +1645,6 @@ static int mirror_dissolve(struct handler_ctx *ctx, struct json_object *params, 
 	r = rescan_and_show(ctx, NULL, ret, e);
 	if (r < 0) {
 		json_object_put(devices);
-	if (ctx->host->activation && mirror->md_array)
-		return rpc_error_set(e, RPC_REFUSED, -ENOTSUP, "name",
-				     "mirror %s runs in md as %s: with activation = \"kernel\", dissolving or removing a running "
-				     "mirror is not available; fail and remove its legs one by one instead",
-				     mirror->path, mirror->md_array);
-	if ((r = refuse_if_busy(ctx, mirror->path, e)) < 0)
-		return r;
 		return r;
 	}
 	json_object_object_add(*ret, "devices", devices);
@@ -1623,35 +1653,6 @@ static int mirror_dissolve(struct handler_ctx *ctx, struct json_object *params, 
 
 
 
-/* Compare the legs (check), or make them equal to the source leg (repair), as md's sync_action does. */
-static int mirror_scrub(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
-			struct rpc_error *e)
-{
-	struct host_device *mirror;
-	const char *action = "check";
-	struct md_scrub_result result;
-	struct vg_error err = { 0 };
-	char name[64];
-	int r;
-
-	if ((r = rpc_params_only(params, PARAMS("name", "action"), e)) < 0 || (r = settle_all(ctx, e)) < 0)
-		return r;
-	mirror = mirror_param(ctx, params, e);
-	if (!mirror)
-		return e->errno_code;
-	r = rpc_param_string(params, "action", false, &action, e);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	if (!streq(action, "check") && !streq(action, "repair"))
-		return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "action", "action must be check or repair, not \"%s\"", action);
-	if (ctx->dry_run && streq(action, "repair"))
-		action = "check";
-	snprintf(name, sizeof(name), "%s", mirror->path);
-	r = quiesce_mirror(mirror, e);
-	if (r < 0)
-		return r;
-	r = md_mirror_scrub(mirror->view, streq(action, "repair"), &result, &err);
-	if (r < 0)
 /* md scrubs in the background: started here, followed in mirror.show (kernel.sync_action, kernel.mismatch_cnt). */
 static int kernel_scrub(struct handler_ctx *ctx, struct host_device *mirror, const char *action,
 			struct json_object **ret, struct rpc_error *e)
@@ -1695,6 +1696,39 @@ void handlers_watch_kernel(struct server *server, struct host *host)
 		vg_log(LOG_ERR, "watching md arrays: out of memory");
 }
 
+/* Compare the legs (check), or make them equal to the source leg (repair), as md's sync_action does. */
+static int mirror_scrub(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			struct rpc_error *e)
+{
+	struct host_device *mirror;
+	const char *action = "check";
+	struct md_scrub_result result;
+	struct vg_error err = { 0 };
+	char name[64];
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("name", "action"), e)) < 0 || (r = settle_all(ctx, e)) < 0)
+		return r;
+	mirror = mirror_param(ctx, params, e);
+	if (!mirror)
+		return e->errno_code;
+	if ((r = refuse_if_busy(ctx, mirror->path, e)) < 0)
+		return r;
+	r = rpc_param_string(params, "action", false, &action, e);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (!streq(action, "check") && !streq(action, "repair"))
+		return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "action", "action must be check or repair, not \"%s\"", action);
+	if (ctx->dry_run && streq(action, "repair"))
+		action = "check";
+	snprintf(name, sizeof(name), "%s", mirror->path);
+	if (ctx->host->activation)
+		return kernel_scrub(ctx, mirror, action, ret, e);
+	r = quiesce_mirror(mirror, e);
+	if (r < 0)
+		return r;
+	r = md_mirror_scrub(mirror->view, streq(action, "repair"), &result, &err);
+	if (r < 0)
 		return refuse(e, &err, r);
 	r = rescan_and_show(ctx, name, ret, e);
 	if (r < 0)
@@ -1721,8 +1755,6 @@ static int mirror_remove(struct handler_ctx *ctx, struct json_object *params, st
 		*ret = json_object_new_object(); /* gone already: nothing to do */
 		return 0;
 	}
-	if (ctx->host->activation)
-		return kernel_scrub(ctx, mirror, action, ret, e);
 	if (mirror->is_pv && (vg = vg_of_pv(ctx->host, mirror->label.pv_uuid)))
 		return rpc_error_set(e, RPC_REFUSED, -EBUSY, "name",
 				     "mirror %s is a PV of VG %s: take it out of the VG first (vg reduce), or dissolve it", name, vg);
@@ -1731,16 +1763,27 @@ static int mirror_remove(struct handler_ctx *ctx, struct json_object *params, st
 
 /* ---- activation, metadata, jobs ---- */
 
+/* Kernel backend only: make an LV a block device, or take its device away. */
 static int lv_activation(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
-			 struct rpc_error *e)
+			 struct rpc_error *e, bool activate)
 {
 	struct host_vg *hvg;
+	const struct vg_lv *lv;
 	const char *name;
+	bool force = false, read_only = false;
+	struct vg_error err = { 0 };
 	int r;
 
-	if ((r = rpc_params_only(params, PARAMS("vg", "name"), e)) < 0 || (r = lv_params(ctx, params, &hvg, &name, e)) < 0)
+	if ((r = rpc_params_only(params, activate ? PARAMS("vg", "name", "read_only") : PARAMS("vg", "name", "force"), e)) < 0 ||
+	    (r = lv_params(ctx, params, &hvg, &name, e)) < 0)
 		return r;
-	if (!vg_find_lv(hvg->store->vg, name))
+	if ((r = rpc_param_bool(params, activate ? "read_only" : "force", activate ? &read_only : &force, e)) < 0 &&
+	    r != -ENOENT)
+		return r;
+	if ((r = settle(ctx, hvg->store->vg->name, e)) < 0)
+		return r;
+	lv = vg_find_lv(hvg->store->vg, name);
+	if (!lv)
 		return rpc_error_set(e, RPC_REFUSED, -ENOENT, "name", "VG %s has no LV called %s", hvg->store->vg->name, name);
 	if (!ctx->host->activation)
 		return rpc_error_set(e, RPC_REFUSED, -ENOTSUP, NULL,
@@ -1922,20 +1965,32 @@ static int metadata_restore(struct handler_ctx *ctx, struct json_object *params,
 	return 0;
 }
 
-/* Long work (mirror copies) runs to completion inside its call for now, so no job is ever pending. */
+/* Long work (a mirror leg's copy) runs as a job, stepped by the server between requests. */
 static int job_list(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
 		    struct rpc_error *e)
 {
 	*ret = json_object_new_object();
-	json_object_object_add(*ret, "jobs", json_object_new_array());
+	json_object_object_add(*ret, "jobs", jobs_json(server_jobs(ctx->server)));
 	return 0;
+}
+
+static struct job *job_param(struct handler_ctx *ctx, struct json_object *params, struct rpc_error *e)
+{
+	uint64_t id = 0;
+	struct job *job;
+
+	if (rpc_params_only(params, PARAMS("id"), e) < 0 || rpc_param_u64(params, "id", true, &id, e) < 0)
+		return NULL;
+	job = jobs_find(server_jobs(ctx->server), id);
+	if (!job)
+		rpc_error_set(e, RPC_REFUSED, -ENOENT, "id", "there is no job %" PRIu64 " (vgtool job list shows them)", id);
+	return job;
 }
 
 static int job_show(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
 		    struct rpc_error *e)
 {
-	uint64_t id = 0;
-	int r = rpc_param_u64(params, "id", true, &id, e);
+	struct job *job = job_param(ctx, params, e);
 
 	if (!job)
 		return e->errno_code;
@@ -2031,7 +2086,7 @@ static const struct handler_entry handlers[] = {
 	{ "metadata.restore", true, metadata_restore },
 	{ "job.list", false, job_list },
 	{ "job.show", false, job_show },
-	{ "job.cancel", true, job_show },
+	{ "job.cancel", true, job_cancel },
 	{ "events.subscribe", false, events_subscribe },
 };
 

@@ -50,6 +50,8 @@ VGTOOLD_CORE = \
 	daemon/daemon-config.c daemon/daemon-config.h \
 	daemon/rpc.c daemon/rpc.h \
 	daemon/server.c daemon/server.h \
+	daemon/job.c daemon/job.h \
+	daemon/job-mirror.c daemon/job-mirror.h \
 	daemon/handlers.c daemon/handlers.h \
 	daemon/host.c daemon/host.h \
 	daemon/activation.c daemon/activation.h
@@ -61,6 +63,7 @@ VGTOOLD_INTEGRATION_TESTS = \
 	tests/integration/daemon-api.sh \
 	tests/integration/daemon-bad-input.sh \
 	tests/integration/daemon-load.sh \
+	tests/integration/daemon-jobs.sh \
 	tests/integration/seed-layout.sh
 TESTS += $(VGTOOLD_INTEGRATION_TESTS)
 EXTRA_DIST += $(VGTOOLD_INTEGRATION_TESTS) tests/integration/rpc.py tests/integration/rpc-load.py \

@@ -13,8 +13,10 @@
 #include <time.h>
 
 #include "handlers.h"
-#include "udev-monitor.h"
 #include "host.h"
+#include "job-mirror.h"
+#include "job.h"
+#include "udev-monitor.h"
 #include "log.h"
 #include "server.h"
 
@@ -73,6 +75,7 @@ struct server {
 	struct connection *connections;
 	struct deferred_reply *deferred;
 	uint64_t commits;
+	struct jobs *jobs;
 	/* events: a ring of the latest, each a rendered notification line */
 	uint64_t next_event_seq;
 	char *event_lines[EVENT_BACKLOG];
@@ -598,6 +601,16 @@ static void commit_staged(struct server *server)
 
 /* ---- events ---- */
 
+static void publish_job_event(void *userdata, const char *type, struct json_object *fields)
+{
+	server_publish_event(userdata, type, fields);
+}
+
+struct jobs *server_jobs(struct server *server)
+{
+	return server->jobs;
+}
+
 void server_publish_event(struct server *server, const char *type, struct json_object *fields)
 {
 	struct json_object *params = fields ? fields : json_object_new_object();
@@ -721,6 +734,9 @@ int server_new(const struct daemon_config *config, struct host *host, struct ser
 	server->config = config;
 	server->host = host;
 	server->epoll_fd = server->listen_fd = server->signal_fd = -1;
+	server->jobs = jobs_new(host, config->copy_rate_bytes, publish_job_event, server);
+	if (!server->jobs)
+		return vg_error_set(err, -ENOMEM, "out of memory");
 	server->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (server->epoll_fd < 0)
 		return vg_error_set(err, -errno, "epoll: %m");
@@ -791,6 +807,7 @@ struct server *server_free(struct server *server)
 	if (server->signal_fd >= 0)
 		close(server->signal_fd);
 	udev_monitor_watch_free(server->watch);
+	jobs_free(server->jobs);
 	if (server->epoll_fd >= 0)
 		close(server->epoll_fd);
 	free(server);
@@ -856,9 +873,14 @@ static void read_device_events(struct server *server)
 int server_run(struct server *server, struct vg_error *err)
 {
 	struct epoll_event events[64];
+	int job_wait_ms;
 
+	/* copies a previous run left half done go on */
+	job_mirror_resume_all(server->jobs, server->host);
+	job_wait_ms = jobs_count_running(server->jobs) ? 0 : -1;
 	while (!server->stopping) {
-		int n = epoll_wait(server->epoll_fd, events, ARRAY_SIZE(events), 1000);
+		int n = epoll_wait(server->epoll_fd, events, ARRAY_SIZE(events),
+				   job_wait_ms >= 0 ? MIN(job_wait_ms, 1000) : 1000);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -899,11 +921,14 @@ int server_run(struct server *server, struct vg_error *err)
 			process_input(server, c);
 		commit_staged(server);
 		drop_stalled_and_closed(server);
+		/* nothing is staged now: a job's step may read the host again */
+		job_wait_ms = jobs_run(server->jobs);
 	}
 	/* SIGTERM: whatever was accepted is committed and answered before we go */
 	commit_staged(server);
+	/* a job stops where the next start resumes it */
+	jobs_stop_all(server->jobs);
 	for (struct connection *c = server->connections; c; c = c->next)
 		conn_flush(server, c);
 	return 0;
 }
-		handlers_watch_kernel(server, server->host);

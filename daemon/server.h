@@ -65,6 +65,9 @@ void server_publish_event(struct server *server, const char *type, struct json_o
  */
 char *server_dispatch_line(struct server *server, const char *line, size_t len, bool may_write);
 
+/* The background jobs (job.h): long work, stepped from the event loop between requests. */
+struct jobs *server_jobs(struct server *server);
+
 /* The number of commits written since start (for tests and benchmarks of group commit). */
 uint64_t server_commit_count(const struct server *server);
 

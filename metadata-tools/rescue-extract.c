@@ -223,18 +223,15 @@ static int open_output(const struct rescue_model *model, const char *to, int *re
 {
 	_cleanup_close_ int fd = -1;
 	struct stat out = { 0 };
+	int r;
 
 	if (streq(to, "-")) {
 		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 		if (fd < 0)
 			return vg_error_set(err, -errno, "standard output: %m");
 	} else {
-		if (stat(to, &out) == 0) {
-			int r = check_output(model, &out, to, err);
-
-			if (r < 0)
-				return r;
-		}
+		if (stat(to, &out) == 0 && (r = check_output(model, &out, to, err)) < 0)
+			return r;
 		fd = open(to, O_WRONLY | O_CREAT | O_CLOEXEC | (S_ISBLK(out.st_mode) ? 0 : O_TRUNC), 0644);
 		if (fd < 0)
 			return vg_error_set(err, -errno, "%s: cannot open for writing: %m", to);
@@ -242,7 +239,7 @@ static int open_output(const struct rescue_model *model, const char *to, int *re
 	/* Again on what was opened: a path swapped in between, or stdout redirected onto an input. */
 	if (fstat(fd, &out) < 0)
 		return vg_error_set(err, -errno, "%s: %m", to);
-	int r = check_output(model, &out, to, err);
+	r = check_output(model, &out, to, err);
 	if (r < 0)
 		return r;
 	*ret_fd = TAKE_FD(fd);

@@ -187,3 +187,18 @@ rpc() {
 json_get() {
 	python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
 }
+
+# wait_job ID [STATE]: until vgtoold's job ID is no longer running (60 s at
+# most); fail unless it ended in STATE (done by default).
+wait_job() {
+	local i state
+	for i in $(seq 1 600); do
+		state=$(json_get "$(rpc job.show '{"id":'"$1"'}')" 'j["job"]["state"]')
+		if [ "$state" != running ]; then
+			[ "$state" = "${2:-done}" ] || fail "job $1 ended $state, expected ${2:-done}: $(rpc job.show '{"id":'"$1"'}')"
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "job $1 still running after 60 s"
+}

@@ -74,7 +74,8 @@ rpc mirror.fail_leg '{"name":"md0","device":'$(img sdc5)'}' >/dev/null
 assert_eq degraded "$(json_get "$(rpc mirror.show '{"name":"md0"}')" 'j["mirror"]["state"]')" "md0 after a failed leg"
 # a failed leg holds no slot any more: it is removed and a new device added (mdadm's way)
 rpc mirror.remove_leg '{"name":"md0","device":'$(img sdc5)'}' >/dev/null
-rpc mirror.add_leg '{"name":"md0","device":'$(img sde5)'}' >/dev/null
+# the copy runs as a job: the reply names it
+wait_job "$(json_get "$(rpc mirror.add_leg '{"name":"md0","device":'$(img sde5)'}')" 'j["job"]["id"]')"
 assert_eq clean "$(json_get "$(rpc mirror.show '{"name":"md0"}')" 'j["mirror"]["state"]')" "md0 after the replacement"
 size=$(json_get "$(rpc mirror.show '{"name":"md0"}')" 'j["mirror"]["size_bytes"]')
 cmp -n "$size" "$D/img/sda5.img" "$D/img/sde5.img" || fail "the new leg does not hold the mirror's data"
@@ -91,7 +92,7 @@ rpc mirror.scrub '{"name":"md1","action":"repair"}' >/dev/null
 assert_eq 0 "$(json_get "$(rpc mirror.scrub '{"name":"md1"}')" 'j["mismatch_cnt"]')" "mismatches after repair"
 
 # a working leg is replaced in place by a new device, which gets the data
-rpc mirror.replace_leg '{"name":"md1","old":'$(img sdc6)',"new":'$(img sdh6)'}' >/dev/null
+wait_job "$(json_get "$(rpc mirror.replace_leg '{"name":"md1","old":'$(img sdc6)',"new":'$(img sdh6)'}')" 'j["job"]["id"]')"
 assert_eq clean "$(json_get "$(rpc mirror.show '{"name":"md1"}')" 'j["mirror"]["state"]')" "md1 after the replacement"
 size=$(json_get "$(rpc mirror.show '{"name":"md1"}')" 'j["mirror"]["size_bytes"]')
 cmp -n "$size" "$D/img/sda6.img" "$D/img/sdh6.img" || fail "the replacing leg does not hold md1's data"

@@ -25,15 +25,19 @@ TESTS += $(RESCUE_INTEGRATION_TESTS)
 EXTRA_DIST += $(RESCUE_INTEGRATION_TESTS) tests/integration/stripe-reference.py
 
 # A statically linked vgrescue to copy onto any rescue medium (--enable-static-rescue).
-# It compiles its own copies of the libraries without the sanitizer flags:
+# It links its own archive of the libraries, built without the sanitizer flags:
 # -fsanitize=address cannot link -static, and a rescue binary has no use for it.
 if ENABLE_STATIC_RESCUE
-sbin_PROGRAMS += metadata-tools/vgrescue-static
-metadata_tools_vgrescue_static_SOURCES = $(metadata_tools_vgrescue_SOURCES) \
+noinst_LIBRARIES += metadata-tools/librescue-static.a
+metadata_tools_librescue_static_a_SOURCES = \
 	$(common_libvgcommon_a_SOURCES) $(mdraid_libvgmd_a_SOURCES) $(lvm_libvglvm_a_SOURCES)
+metadata_tools_librescue_static_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/common -I$(srcdir)/mdraid -I$(srcdir)/lvm
+metadata_tools_librescue_static_a_CFLAGS = -std=gnu11 $(VG_WARN_CFLAGS)
+sbin_PROGRAMS += metadata-tools/vgrescue-static
+metadata_tools_vgrescue_static_SOURCES = $(metadata_tools_vgrescue_SOURCES)
 metadata_tools_vgrescue_static_CPPFLAGS = $(metadata_tools_vgrescue_CPPFLAGS)
 metadata_tools_vgrescue_static_CFLAGS = -std=gnu11 $(VG_WARN_CFLAGS)
-metadata_tools_vgrescue_static_LDADD = $(JSONC_LIBS)
+metadata_tools_vgrescue_static_LDADD = metadata-tools/librescue-static.a $(JSONC_LIBS)
 metadata_tools_vgrescue_static_LDFLAGS = -static
 endif
 TESTS += tests/integration/static-rescue.sh

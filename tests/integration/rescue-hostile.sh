@@ -3,7 +3,8 @@
 # vgrescue against hand-made hostile metadata, written onto image files by
 # tests/tools/lvm-write-vg: overlapping segments, a segment past its PV, an
 # LV 2^60 extents long, a PV whose extents run past the device, the same
-# PV id twice, LVs standing on themselves (directly or through another),
+# PV id twice, extent size, pe_start and pe_count out of any range, LVs
+# standing on themselves (directly or through another),
 # and sections nested 5000 deep. Every verb (scan, layout, map, extract,
 # recipe, restore) must answer with a clear error and exit 1 — never a
 # crash (run it in the sanitizer build too) — and write nothing; restore
@@ -112,6 +113,17 @@ vg_text 3 "$(lv a 0 2 pv0 0)" | sed 's/HHHHHH-iiii-JJJJ-kkkk-LLLL-mmmm-NNNNNN/AA
 if "$WRITE_VG" --create-pvs "$WORK/twice.vg" "$WORK/t1.img" "$WORK/t2.img" >/dev/null 2>&1; then
 	case_of twice "$WORK/twice.vg"
 fi
+
+# Absurd numbers in the VG and PV sections themselves
+absurd() { # NAME SED-EXPRESSION MESSAGE
+	vg_text 3 "$(lv a 0 2 pv0 0)" >"$WORK/$1.vg"
+	sed "$2" "$WORK/$1.vg" >"$WORK/$1-poke.vg"
+	POKE=poke_text
+	case_of "$1" "$WORK/$1.vg" "$3"
+}
+absurd extent-size 's/extent_size = 8192/extent_size = 9223372036854775807/' "out of range"
+absurd pe-start 's/pe_start = 2048/pe_start = 4611686018427387904/' "beyond any device"
+absurd pe-count 's/pe_count = 3$/pe_count = -1/' "out of range"
 
 # Loops: segments that stand on other LVs (mirror, raid, thin...) and lead back to themselves.
 mirror_of() { # NAME IMAGE-LV: lv_NAME, a mirror segment standing on IMAGE-LV

@@ -5,7 +5,8 @@
 # LV 2^60 extents long, a PV whose extents run past the device, the same
 # PV id twice, extent size, pe_start and pe_count out of any range, LVs
 # standing on themselves (directly or through another),
-# and sections nested 5000 deep. Every verb (scan, layout, map, extract,
+# sections nested 5000 deep, and a committed slot longer than its ring
+# buffer (found by searching the ring instead). Every verb (scan, layout, map, extract,
 # recipe, restore) must answer with a clear error and exit 1 — never a
 # crash (run it in the sanitizer build too) — and write nothing; restore
 # --from each hostile file onto sane devices is refused the same way.
@@ -145,6 +146,36 @@ vg_text 3 "$(lv a 0 2 pv0 0)" | python3 -c 'import sys; deep = "".join("n%d {\n"
 sys.stdout.write(sys.stdin.read().replace("logical_volumes {", deep + "}\n" * 5000 + "logical_volumes {", 1))' \
 	>"$WORK/deep-poke.vg"
 case_of deep "$WORK/deep.vg" "nested deeper"
+
+# A committed slot longer than its ring buffer (a copy that would wrap around itself): the
+# area is reported damaged, and the text is still found by searching the ring; nothing written.
+vg_text 3 "$(lv a 0 2 pv0 0)" >"$WORK/ring.vg"
+make_image "$WORK/ring-a.img" 16M; make_image "$WORK/ring-b.img" 16M
+"$WRITE_VG" --create-pvs "$WORK/ring.vg" "$WORK/ring-a.img" "$WORK/ring-b.img" >/dev/null
+for size in 3000000 18446744073709551000; do
+	for img in "$WORK/ring-a.img" "$WORK/ring-b.img"; do
+		python3 - "$img" "$size" <<'EOP'
+import struct, sys, zlib
+crc = lambda b: zlib.crc32(b, 0xF597A6CF ^ 0xFFFFFFFF) ^ 0xFFFFFFFF
+with open(sys.argv[1], "r+b") as f:
+    f.seek(4096); hdr = bytearray(f.read(512))
+    struct.pack_into("<Q", hdr, 48, int(sys.argv[2]))  # size of the committed slot
+    struct.pack_into("<I", hdr, 0, crc(bytes(hdr[4:512])))
+    f.seek(4096); f.write(hdr)
+EOP
+	done
+	sums=$(md5sum "$WORK/ring-a.img" "$WORK/ring-b.img")
+	rc=0
+	"$VGRESCUE" scan "$WORK/ring-a.img" "$WORK/ring-b.img" >"$WORK/out.txt" 2>&1 || rc=$?
+	assert_eq 1 "$rc" "scan of a slot of $size bytes"
+	grep -q "committed slot size $size exceeds the 1043968-byte ring buffer" "$WORK/out.txt" ||
+		{ cat "$WORK/out.txt"; fail "scan does not name the slot of $size bytes"; }
+	"$VGRESCUE" map hostile/lv_a "$WORK/ring-a.img" "$WORK/ring-b.img" >"$WORK/out.txt" 2>&1 ||
+		{ cat "$WORK/out.txt"; fail "map after a slot of $size bytes: the searched copy was not used"; }
+	grep -q '^0 16384 linear .*ring-a.img 2048$' "$WORK/out.txt" || { cat "$WORK/out.txt"; fail "map after a slot of $size bytes"; }
+	assert_eq "$sums" "$(md5sum "$WORK/ring-a.img" "$WORK/ring-b.img")" "images after reading a slot of $size bytes"
+	n=$((n + 1))
+done
 
 # A mirror standing on a plain image LV is no loop: layout must still show it.
 good=$(vg_text 3 "$(lv i 0 2 pv0 0; mirror_of m lv_i | sed 's/lv000m/lv000n/')")

@@ -12,11 +12,13 @@ daemon_libvgdaemon_a_CFLAGS = $(CFLAGS_DAEMON)
 daemon_libvgdaemon_a_SOURCES = \
 	daemon/device-filter.c daemon/device-filter.h \
 	daemon/inventory.c daemon/inventory.h \
-	daemon/udev-monitor.c daemon/udev-monitor.h
+	daemon/udev-monitor.c daemon/udev-monitor.h \
+	daemon/capacity-plan.c daemon/capacity-plan.h
 
 DAEMON_UNIT_TESTS = \
 	tests/unit/test-device-filter \
-	tests/unit/test-inventory
+	tests/unit/test-inventory \
+	tests/unit/test-capacity-plan
 check_PROGRAMS += $(DAEMON_UNIT_TESTS)
 TESTS += $(DAEMON_UNIT_TESTS)
 
@@ -29,6 +31,11 @@ tests_unit_test_inventory_SOURCES = tests/unit/test-inventory.c
 tests_unit_test_inventory_CPPFLAGS = $(CPPFLAGS_DAEMON)
 tests_unit_test_inventory_CFLAGS = $(CFLAGS_UNIT) $(BLKID_CFLAGS) $(UDEV_CFLAGS)
 tests_unit_test_inventory_LDADD = $(LIBS_DAEMON) $(LIBS_UNIT)
+
+tests_unit_test_capacity_plan_SOURCES = tests/unit/test-capacity-plan.c
+tests_unit_test_capacity_plan_CPPFLAGS = $(CPPFLAGS_DAEMON)
+tests_unit_test_capacity_plan_CFLAGS = $(CFLAGS_UNIT)
+tests_unit_test_capacity_plan_LDADD = $(LIBS_DAEMON) $(LIBS_UNIT)
 
 # The inventory and the event watch from the shell, for tests/integration/inventory.sh.
 check_PROGRAMS += tests/tools/inventory-tool

@@ -212,6 +212,12 @@ struct recipe {
 	struct json_object *step;     /* the step being filled */
 };
 
+static void recipe_done(struct recipe *rc)
+{
+	json_object_put(rc->steps);
+	json_object_put(rc->commands);
+}
+
 static void recipe_step(struct recipe *rc, const char *title)
 {
 	if (!rc->steps) {
@@ -252,7 +258,7 @@ int rescue_recipe(int argc, char **argv)
 	_cleanup_(rescue_model_freep) struct rescue_model *model = NULL;
 	_cleanup_(json_object_putp) struct json_object *jdevices = NULL;
 	_cleanup_free_ char *devs = NULL;
-	struct recipe rc = { 0 };
+	_cleanup_(recipe_done) struct recipe rc = { 0 };
 	struct rescue_vg *rvg;
 	struct vg_lv *lv;
 	bool json, any_mirror = false;
@@ -346,8 +352,8 @@ int rescue_recipe(int argc, char **argv)
 		json_object_object_add(o, "lv", json_object_new_string(lv->name));
 		json_object_object_add(o, "seqno", rescue_json_u64(vg->seqno));
 		json_object_object_add(o, "devices", TAKE_PTR(jdevices));
-		json_object_object_add(o, "commands", rc.commands);
-		json_object_object_add(o, "lvm2_steps", rc.steps);
+		json_object_object_add(o, "commands", TAKE_PTR(rc.commands));
+		json_object_object_add(o, "lvm2_steps", TAKE_PTR(rc.steps));
 		rescue_print_json(o);
 	}
 	return RESCUE_EXIT_OK;

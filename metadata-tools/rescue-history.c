@@ -284,13 +284,12 @@ static void refuse(struct restore_report *report, const char *fmt, ...)
 {
 	_cleanup_free_ char *msg = NULL;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&msg, fmt, ap);
+	msg = rescue_vformat(fmt, ap);
 	va_end(ap);
 	report->n_refusals++;
-	if (n < 0) {
+	if (!msg) {
 		rescue_error("refusing (out of memory describing why)");
 		return;
 	}

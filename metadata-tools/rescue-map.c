@@ -236,12 +236,11 @@ static void recipe_add(struct recipe *rc, bool command, const char *fmt, ...)
 {
 	_cleanup_free_ char *line = NULL;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&line, fmt, ap);
+	line = rescue_vformat(fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (!line)
 		return;
 	if (!rc->steps) {
 		printf("%s%s\n", command ? "" : "#    ", line);

@@ -6,6 +6,13 @@
 
 #include "rescue.h"
 
+char *rescue_vformat(const char *fmt, va_list ap)
+{
+	char *text = NULL;
+
+	return vasprintf(&text, fmt, ap) < 0 ? NULL : text;
+}
+
 void rescue_error(const char *fmt, ...)
 {
 	va_list ap;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -36,6 +37,9 @@ int rescue_recipe(int argc, char **argv);
  */
 int rescue_examine_devices(int argc, char **argv, const char *verb, void (*usage)(FILE *out),
 			   bool (*examine_one)(const char *path, bool json, struct json_object *jdevices));
+
+/* A malloc'ed string of @fmt with @ap, or NULL when out of memory. */
+char *rescue_vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* "vgrescue: <message>" on stderr. */
 void rescue_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -135,11 +135,33 @@ lvm_sees "after the abort"
 ! grep -q pvmove0 "$WORK/lvs.out" || fail "pvmove0 is left after the abort"
 check_data "after the abort"
 
-# --- evacuate L1 and take it out of the VG in the final commit
-out=$(M move vgm "$L1" --evacuate) || fail "evacuate: $out"
+# --- a move killed (SIGKILL) once stock lvm2 can see it has started: resume completes it
+"$MOVE" --devices "$DEVS" move vgm "$L1" "$L2" --chunk-extents 1 --bandwidth $((1024 * 1024)) \
+	>"$WORK/killed.out" 2>&1 &
+pid=$!
+for _ in $(seq 50); do
+	case "$(M status vgm 2>/dev/null)" in moving:*) break ;; esac
+	sleep 0.1
+done
+kill -KILL $pid 2>/dev/null || true
+wait $pid 2>/dev/null || true
+status=$(M status vgm)
+case "$status" in moving:*) ;; *) fail "the move was not in progress when killed: $status" ;; esac
+echo "killed mid-move: $status"
+lvm_sees "after the kill"
+grep -q "^\[pvmove0\] p" "$WORK/lvs.out" || fail "stock lvm2 shows no pvmove0 after the kill"
+check_data "after the kill"
+out=$(M resume vgm) || fail "resume after the kill: $out"
+lvm_sees "after the killed move completed"
+! grep -q -e pvmove0 -e "$L1" "$WORK/lvs.out" || fail "LVs left on $L1: $(cat "$WORK/lvs.out")"
+check_data "after the killed move completed"
+
+# --- evacuate L0 (two extents of c) and take it out of the VG in the final commit
+out=$(M move vgm "$L0" --evacuate) || fail "evacuate: $out"
 lvm_sees "after the evacuation"
-assert_eq "" "$(stock_lvm pvs --noheadings -o vg_name "$L1" | xargs)" "VG of $L1 after the evacuation"
+assert_eq "" "$(stock_lvm pvs --noheadings -o vg_name "$L0" | xargs)" "VG of $L0 after the evacuation"
 assert_eq 2 "$(stock_lvm vgs --noheadings -o pv_count vgm | xargs)" "PVs of vgm after the evacuation"
-DEVS="$L0,$L2,$L3"
+DEVS="$L1,$L2,$L3"
 check_data "after the evacuation"
-echo "ok: $refusals refusals, a move stopped and resumed, an abort, an evacuation"
+agree_with_stock "$L1" "$L2" "$L3"
+echo "ok: $refusals refusals, a move stopped and resumed, an abort, a killed move resumed, an evacuation"

@@ -305,15 +305,13 @@ static int commit_now(struct handler_ctx *ctx, struct host_vg *hvg, struct vg *n
 	host_text_header(ctx->host, command, &header, description, sizeof(description));
 	_cleanup_free_ char *note = host_rescue_note(ctx->host, next);
 	header.rescue_note = note;
-	r = vg_store_commit(hvg->store, next, joining, n_joining, &header, &err);
+	r = host_vg_commit(ctx->host, hvg, next, joining, n_joining, &header, &err);
 	if (r < 0) {
 		struct vg_error rescan_err = { 0 };
 
-		vg_free(next);
 		host_rescan(ctx->host, &rescan_err);
 		return refuse(e, &err, r);
 	}
-	ctx->host->commits++;
 	return 0;
 }
 
@@ -650,6 +648,21 @@ static int move_pvs(struct handler_ctx *ctx, const char *from_name, const char *
 	r = vg_op_split(from->store->vg, ids, n, into ? into->store->vg : NULL, into_name, &new_from, &new_into, &err);
 	if (r < 0)
 		return refuse(e, &err, r);
+	/* an LV changing VG changes its device's uuid: it cannot be in use meanwhile */
+	for (size_t l = 0; ctx->host->activation && l < from->store->vg->n_lvs; l++) {
+		const struct vg_lv *lv = from->store->vg->lvs[l];
+		struct dmctl_info info;
+
+		if (vg_find_lv(new_from, lv->name) ||
+		    activation_lv_info(ctx->host->activation, from->store->vg, lv, &info, &err) < 0 ||
+		    !info.exists || info.open_count == 0)
+			continue;
+		vg_free(new_from);
+		vg_free(new_into);
+		return rpc_error_set(e, RPC_REFUSED, -EBUSY, field,
+				     "LV %s/%s would move to VG %s but is open (%d users): close it first", from_name,
+				     lv->name, into_name, info.open_count);
+	}
 	if (ctx->dry_run) {
 		struct json_object *plan = plan_json(ctx->host, new_into, "move PVs between VGs");
 
@@ -678,6 +691,8 @@ static int move_pvs(struct handler_ctx *ctx, const char *from_name, const char *
 			if (r == 0) {
 				new_into = NULL;
 				r = host_add_vg(ctx->host, store);
+				if (r == 0)
+					host_vg_activate_all(ctx->host, ctx->host->vgs[ctx->host->n_vgs - 1]);
 				store = NULL;
 			}
 		}

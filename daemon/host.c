@@ -79,6 +79,17 @@ static void free_devices(struct host *host)
 	host->n_devices = 0;
 }
 
+static void forget_device(struct host *host, struct host_device *device)
+{
+	for (size_t i = 0; i < host->n_devices; i++)
+		if (host->devices[i] == device) {
+			memmove(&host->devices[i], &host->devices[i + 1], (host->n_devices - i - 1) * sizeof(*host->devices));
+			host->n_devices--;
+			free_device(device);
+			return;
+		}
+}
+
 /* Mirrors are rebuilt from their legs on every rescan. */
 static void drop_mirrors(struct host *host)
 {
@@ -201,6 +212,33 @@ struct host_device *host_find_mirror(struct host *host, const char *name)
 	return NULL;
 }
 
+/* A partitioned disk is used through its partitions; holding it open exclusively would lock them out. */
+static bool has_partitions(const struct inventory_device *disk)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	if (!disk->sys_name || disk->parent)
+		return false;
+	snprintf(path, sizeof(path), "/sys/class/block/%s", disk->sys_name);
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir))) {
+		char partition[PATH_MAX];
+		struct stat st;
+
+		if (strncmp(de->d_name, disk->sys_name, strlen(disk->sys_name)) != 0)
+			continue;
+		snprintf(partition, sizeof(partition), "%s/%s/partition", path, de->d_name);
+		found = stat(partition, &st) == 0;
+	}
+	closedir(dir);
+	return found;
+}
+
 /*
  * Take the inventory (every device the filter accepts, block devices when
  * "/dev" is a scan directory, image files in the others) and open those not
@@ -235,15 +273,31 @@ static int discover_devices(struct host *host, struct vg_error *err)
 		unsigned open_flags = BLOCKDEV_EXCLUSIVE;
 		const char *md_array = NULL;
 
-		if (host_find_device(host, d->path))
-			continue;
-		if (d->class == INVENTORY_CLASS_IN_USE)
+		struct host_device *known = host_find_device(host, d->path);
+
+		if (known) {
+			bool held = host->activation && d->busy && d->class == INVENTORY_CLASS_MD_LEG && d->md_array;
+
+			/* md took it or let it go: opened again, writable only when md does not hold it */
+			if (held == !!known->md_array && (!held || streq(known->md_array, d->md_array)))
+				continue;
+			vg_log(LOG_INFO, "%s: %s md array %s", d->path, held ? "now held by" : "let go by",
+			       held ? d->md_array : known->md_array);
+			forget_device(host, known);
+		}
+		if (d->class == INVENTORY_CLASS_IN_USE || has_partitions(d))
 			continue;
 		if (host->activation && d->busy && d->class == INVENTORY_CLASS_MD_LEG && d->md_array) {
 			md_array = d->md_array;
 			open_flags = BLOCKDEV_READ_ONLY;
-		} else if (host->activation && d->busy && d->class == INVENTORY_CLASS_PV) {
-			open_flags = 0; /* our own LVs hold it; its metadata area is ours to write */
+		} else if (host->activation) {
+			/*
+			 * md and device-mapper claim the devices they use exclusively, and
+			 * an O_EXCL open of ours would refuse them: with the kernel
+			 * backend, what is not in use elsewhere (checked just now) is
+			 * opened shared.
+			 */
+			open_flags = 0;
 		}
 		r = add_device(host, d->path, open_flags, md_array, &open_err);
 		if (r == -ENOMEM) {
@@ -703,37 +757,47 @@ void host_vg_activate_all(struct host *host, struct host_vg *hvg)
 		sync_activation(host, hvg, NULL);
 }
 
+int host_vg_commit(struct host *host, struct host_vg *hvg, struct vg *next, const struct vg_commit_target *joining,
+		   size_t n_joining, const struct vg_text_header *header, struct vg_error *err)
+{
+	_cleanup_(vg_freep) struct vg *before = NULL;
+	int r;
+
+	if (host->activation && !(before = vg_clone(hvg->store->vg))) {
+		vg_free(next);
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	}
+	r = vg_store_commit(hvg->store, next, joining, n_joining, header, err);
+	if (r < 0) {
+		vg_free(next);
+		return r;
+	}
+	host->commits++;
+	sync_activation(host, hvg, before);
+	return 0;
+}
+
 int host_vg_commit_staged(struct host *host, struct host_vg *hvg, struct vg_error *err)
 {
 	struct vg_text_header header;
 	char description[128];
 	struct vg *staged = hvg->staged;
-	_cleanup_(vg_freep) struct vg *before = NULL;
 	int r;
 
 	if (!staged)
 		return 0;
-	/* the kernel follows the commit: it needs to know what changed */
-	if (host->activation && !(before = vg_clone(hvg->store->vg))) {
-		hvg->staged = NULL;
-		vg_free(staged);
-		return vg_error_set(err, -ENOMEM, "out of memory");
-	}
 	host_text_header(host, "vgtoold", &header, description, sizeof(description));
 	_cleanup_free_ char *note = host_rescue_note(host, staged);
 	header.rescue_note = note;
 	hvg->staged = NULL;
-	r = vg_store_commit(hvg->store, staged, NULL, 0, &header, err);
+	r = host_vg_commit(host, hvg, staged, NULL, 0, &header, err);
 	if (r < 0) {
 		struct vg_error rescan_err = { 0 };
 
-		vg_free(staged);
 		/* what is on disk is the truth now: read it again */
 		host_rescan(host, &rescan_err);
 		return r;
 	}
-	host->commits++;
-	sync_activation(host, hvg, before);
 	return 0;
 }
 
@@ -970,17 +1034,6 @@ struct json_object *host_mirror_json(const struct host *host, const struct host_
 
 /* ---- mirrors that md runs ---- */
 
-static void forget_device(struct host *host, struct host_device *device)
-{
-	for (size_t i = 0; i < host->n_devices; i++)
-		if (host->devices[i] == device) {
-			memmove(&host->devices[i], &host->devices[i + 1], (host->n_devices - i - 1) * sizeof(*host->devices));
-			host->n_devices--;
-			free_device(device);
-			return;
-		}
-}
-
 const char *host_mirror_leg_path(const struct host *host, const struct host_device *mirror, size_t leg)
 {
 	const struct blockdev *dev = leg < mirror->view->n_legs ? mirror->view->legs[leg].dev : NULL;
@@ -1014,10 +1067,18 @@ int host_mirror_kernel_remove(struct host *host, struct host_device *mirror, siz
 	r = host->activation->md->remove_leg(mirror->md_array, path, err);
 	if (r < 0)
 		return r;
-	/* left with its superblock it would look like a stopped copy of the mirror to start */
+	/*
+	 * Left with its superblock it would look like a stopped copy of the
+	 * mirror to start; left with its data, the PV label at its start would
+	 * be a duplicate of the mirror's PV.
+	 */
 	r = blockdev_open(path, BLOCKDEV_EXCLUSIVE, &dev, err);
 	if (r == 0)
 		r = md_mirror_wipe_super(dev, err);
+	if (r == 0)
+		r = blockdev_zero(dev, 0, MIN(dev->size_bytes, (uint64_t)1 << 20), err);
+	if (r == 0)
+		r = blockdev_flush(dev, err);
 	if (r < 0)
 		return vg_error_prefix(err, r, "%s left md array %s, but its superblock stays", path, mirror->md_array);
 	return 0;

@@ -90,6 +90,12 @@ void host_vg_stage(struct host_vg *hvg, struct vg *next);
  */
 int host_vg_commit_staged(struct host *host, struct host_vg *hvg, struct vg_error *err);
 
+/*
+ * Commit @next (taken, also on failure) as @hvg's VG at once (vg-level
+ * changes that do not go through the group commit), the kernel following.
+ */
+int host_vg_commit(struct host *host, struct host_vg *hvg, struct vg *next, const struct vg_commit_target *joining,
+		   size_t n_joining, const struct vg_text_header *header, struct vg_error *err);
 /* Kernel backend: make @lv of @hvg's committed VG a dm device (kept when it is one already). */
 int host_lv_activate(struct host *host, struct host_vg *hvg, const struct vg_lv *lv, bool read_only,
 		     struct vg_error *err);

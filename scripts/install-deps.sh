@@ -13,7 +13,7 @@ packages=(
 )
 if [ "${1:-}" = --vm ]; then
 	# the QEMU harness of tests/vm
-	packages+=(qemu-system-x86 busybox-static kmod cpio)
+	packages+=(qemu-system-x86 qemu-utils busybox-static kmod cpio fdisk)
 fi
 
 missing=()

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The QEMU harness of tests/vm: Debian's own kernel (linux-image-amd64,
 # taken with apt-get download and unpacked, no update-initramfs), a small
-# initramfs made here (busybox-static, mdadm, lvm2, e2fsprogs, util-linux
-# and our binaries with their shared libraries, and the modules
+# initramfs made here (busybox-static, mdadm, lvm2, e2fsprogs, util-linux,
+# qemu-img and qemu-io (a hypervisor's block layer), and our binaries with
+# their shared libraries, and the modules
 # virtio_pci virtio_blk md-mod raid1 dm-mod ext4 loop with what modprobe
 # --show-depends says they need), virtio disks backed by image files.
 # Busybox's shell prefers its own applets, so guest scripts call the real
@@ -13,7 +14,7 @@
 #   vm_prepare                 fetch the kernel and build the initramfs (cached)
 #   vm_run OUT SCRIPT IMG...   boot, run SCRIPT as /test.sh with IMG... as /dev/vda, vdb, ...
 #
-# Needs: qemu-system-x86_64, busybox-static, cpio, kmod, apt-get (scripts/install-deps.sh --vm).
+# Needs: qemu-system-x86_64, qemu-utils, busybox-static, cpio, kmod, apt-get (scripts/install-deps.sh --vm).
 VM_CACHE="${VG_VM_CACHE:-$top_builddir/tests/vm/cache}"
 VM_MODULES="virtio_pci virtio_blk md-mod raid1 dm-mod ext4 loop"
 
@@ -52,14 +53,15 @@ vm_build_initramfs() {
 	kver=$(cat "$VM_CACHE/kver")
 	# rebuilt when our binaries change
 	local want
-	want=$(cat "$top_builddir/daemon/vgtoold" "$top_builddir/metadata-tools/vgrescue" "$top_srcdir/tests/vm/vm-lib.sh" \
-		"$top_builddir/tests/tools/kernel-tool" 2>/dev/null | sha256sum | cut -c1-16)
+	want=$(cat "$top_builddir/daemon/vgtoold" "$top_builddir/cli/vgtool" "$top_builddir/metadata-tools/vgrescue" \
+		"$top_srcdir/tests/vm/vm-lib.sh" "$top_builddir/tests/tools/kernel-tool" 2>/dev/null | sha256sum | cut -c1-16)
 	[ -f "$initrd" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
 	rm -rf "$tree"
 	mkdir -p "$tree"/{bin,sbin,etc,proc,sys,dev,tmp,mnt,run,lib/modules,etc/lvm}
 	cp /bin/busybox "$tree/bin/busybox"
 	for bin in /usr/sbin/mdadm /usr/sbin/lvm /usr/sbin/dmsetup /usr/sbin/mkfs.ext4 /usr/sbin/losetup /usr/sbin/e2fsck \
-		/usr/bin/sha256sum "$top_builddir/daemon/vgtoold" "$top_builddir/metadata-tools/vgrescue" \
+		/usr/sbin/resize2fs /usr/bin/sha256sum /usr/bin/qemu-img /usr/bin/qemu-io \
+		"$top_builddir/daemon/vgtoold" "$top_builddir/cli/vgtool" "$top_builddir/metadata-tools/vgrescue" \
 		"$top_builddir/tests/tools/kernel-tool"; do
 		[ -x "$bin" ] && vm_copy_binary "$bin" "$tree"
 	done

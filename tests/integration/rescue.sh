@@ -84,6 +84,14 @@ start_daemon "$D"
 rpc lv.remove '{"vg":"vg_raid","name":"lv_tmp"}' >/dev/null
 stop_daemon
 "$VGRESCUE" map vg_raid/lv_tmp "${ALL[@]}" >/dev/null 2>&1 && fail "lv_tmp should be gone"
+# vgtoold's state directory as --backup-dir: its backup file is the VG as committed last,
+# and every version before it is in the archive
+h=$("$VGRESCUE" history --json --backup-dir "$D/state" vg_raid "${ALL[@]}") || fail "history --backup-dir STATE_DIR"
+last=$(json_get "$("$VGRESCUE" layout --json --vg vg_raid "${ALL[@]}")" 'j["seqno"]')
+assert_eq "$last:backup" "$(json_get "$h" '" ".join("%d:%s" % (v["seqno"], v["file"].split("/")[-2]) for v in j if v["file"] and "/backup/" in v["file"])')" \
+	"vgtoold's backup file"
+assert_eq "$(seq -s ' ' $((last - 1)) -1 1)" "$(json_get "$h" '" ".join(str(v["seqno"]) for v in j if v["file"] and "/archive/" in v["file"])')" \
+	"vgtoold's archive files"
 
 for p in sdc5 sdc6; do make_image "$I/$p.img" 64M; done
 dd if=/dev/zero of="$I/sdb.img" bs=4096 seek=1 count=255 conv=notrunc status=none

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "alloc.h"
 #include "pv-move.h"
 #include "vg-ops.h"
 #include "vg-scan.h"
@@ -524,6 +525,81 @@ static void test_evacuate_empty_pv_and_bandwidth(void **state)
 }
 
 /*
+ * A pvmove0 as lvm2 writes it: the LV's segments on pvmove0 merged into one
+ * spanning several mirror segments, and a segment half copied
+ * (extents_moved between 0 and its count, which lvm2 writes from the
+ * kernel's progress). Resume reads it, copies the half-copied chunk again,
+ * and finishes.
+ */
+static void test_resume_lvm2_form(void **state)
+{
+	struct bench b;
+	struct vg_error err = { 0 };
+	_cleanup_(pv_move_plan_freep) struct pv_move_plan *plan = NULL, *seen = NULL;
+	_cleanup_(pv_move_freep) struct pv_move *move = NULL;
+	struct pv_move_progress progress = { 0 };
+	struct vg *started = NULL, *next = NULL;
+	struct vg_lv *a, *pvmove;
+	_cleanup_free_ char *text = NULL;
+
+	bench_open(&b);
+	struct pv_move_request req = { .source_pv = b.ids[0], .lv_name = "a", .max_chunk_extents = 4 };
+	assert_int_equal(pv_move_plan(b.store->vg, &req, &plan, &err), 0);
+	assert_int_equal(plan->n_chunks, 3);
+	/* the first chunk really copied, as lvm2's kernel mirror would have done */
+	for (uint64_t e = 0; e < 4; e++) {
+		_cleanup_free_ uint8_t *buf = malloc(EXTENT_BYTES);
+		uint64_t from = (b.store->vg->pvs[0]->pe_start_sectors + (plan->chunks[0].src_pe + e) * EXTENT_SECTORS) * 512;
+		uint64_t to = (b.store->vg->pvs[plan->chunks[0].dst_pv_index]->pe_start_sectors +
+			       (plan->chunks[0].dst_pe + e) * EXTENT_SECTORS) * 512;
+
+		assert_int_equal(blockdev_read(b.devs[0], from, buf, EXTENT_BYTES, &err), 0);
+		assert_int_equal(blockdev_write(b.devs[plan->chunks[0].dst_pv_index], to, buf, EXTENT_BYTES, &err), 0);
+	}
+	assert_int_equal(pv_move_op_start(b.store->vg, plan, &started, &err), 0);
+	/* lvm2's form: a's three segments on pvmove0 as one; chunk 1 done, chunk 2 half done */
+	a = vg_find_lv(started, "a");
+	assert_int_equal(a->n_segments, 3);
+	a->segments[0]->extent_count = 10;
+	vg_segment_destroy(a->segments[1]);
+	vg_segment_destroy(a->segments[2]);
+	a->n_segments = 1;
+	pvmove = vg_find_lv(started, "pvmove0");
+	for (struct cfg_node *n = pvmove->segments[0]->extra; n; n = n->next)
+		if (streq(n->key, "extents_moved"))
+			n->value.integer = 4;
+	for (struct cfg_node *n = pvmove->segments[1]->extra; n; n = n->next)
+		if (streq(n->key, "extents_moved"))
+			n->value.integer = 2;
+	/* through the text, as a scan would read it */
+	text = render(started);
+	vg_free(started);
+	assert_int_equal(vg_text_parse(text, strlen(text), &next, &err), 0);
+	if (vg_store_commit(b.store, next, NULL, 0, &header, &err) < 0)
+		fail_msg("commit: %s", err.message);
+	bench_load(&b);
+	lv_patterns(&b, true, "lvm2 form");
+	assert_int_equal(pv_move_plan_from_vg(b.store->vg, &seen, &err), 0);
+	assert_int_equal(seen->n_chunks, 3);
+	assert_true(seen->chunks[0].moved);
+	assert_false(seen->chunks[1].moved);
+	assert_string_equal(seen->chunks[1].lv_name, "a");
+	assert_int_equal(seen->chunks[1].lv_start_extent, 4);
+	assert_string_equal(seen->chunks[2].lv_name, "a");
+	assert_int_equal(seen->chunks[2].lv_start_extent, 8);
+	assert_int_equal(pv_move_resume(b.store, &options, &move, &err), 0);
+	pv_move_get_progress(move, &progress);
+	assert_int_equal(progress.chunks_moved, 1);
+	while (!progress.copy_done)
+		assert_int_equal(pv_move_step(move, &progress, &err), 0);
+	assert_int_equal(pv_move_finish(move, &err), 0);
+	assert_int_equal(extents_on(b.store->vg, "a", 0), 0);
+	assert_int_equal(extents_on(b.store->vg, "b", 0), 4);
+	lv_patterns(&b, true, "lvm2 form finished");
+	bench_close(&b);
+}
+
+/*
  * Crash at write N of a whole move (start, every chunk's copy and
  * checkpoint, the final commit): the write fails (the machine goes on),
  * is torn then the power goes, or the power goes at it. Then the disks
@@ -613,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_abort_at_every_chunk),
 		cmocka_unit_test(test_one_lv_and_evacuate),
 		cmocka_unit_test(test_evacuate_empty_pv_and_bandwidth),
+		cmocka_unit_test(test_resume_lvm2_form),
 		cmocka_unit_test(test_crash_at_every_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

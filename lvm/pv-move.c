@@ -525,6 +525,13 @@ static int lv_point_at_move(struct vg_lv *lv, const struct pv_move_plan *plan)
 
 			if (streq(c->lv_name, lv->name) && c->lv_start_extent >= seg->start_extent &&
 			    c->lv_start_extent < seg->start_extent + seg->extent_count) {
+				if (!seg->is_striped || seg->stripe_count != 1 ||
+				    seg->stripes[0].pv_index != c->src_pv_index ||
+				    seg->stripes[0].first_pe + (c->lv_start_extent - seg->start_extent) != c->src_pe ||
+				    c->lv_start_extent + c->extent_count > seg->start_extent + seg->extent_count) {
+					r = -ESTALE;
+					break;
+				}
 				snprintf(keys, sizeof(keys), "stripe_count = 1\nstripes = [ \"%s\", %" PRIu64 " ]\n",
 					 PV_MOVE_LV_NAME, move_le);
 				r = seg_list_push(&segs, segment_new_kept("striped", c->lv_start_extent,
@@ -536,7 +543,7 @@ static int lv_point_at_move(struct vg_lv *lv, const struct pv_move_plan *plan)
 		if (r >= 0 && covered == 0)
 			r = seg_list_push(&segs, segment_clone(seg));
 		else if (r >= 0 && covered != seg->extent_count)
-			r = -EINVAL; /* a plan that does not match the VG it is applied to */
+			r = -ESTALE; /* a plan that does not match the VG it is applied to */
 		touched |= covered > 0;
 	}
 	if (r < 0) {
@@ -552,6 +559,56 @@ static int lv_point_at_move(struct vg_lv *lv, const struct pv_move_plan *plan)
 	return 0;
 }
 
+static int pe_range_cmp(const void *a, const void *b)
+{
+	const struct pe_range *x = a, *y = b;
+
+	if (x->pv_index != y->pv_index)
+		return x->pv_index < y->pv_index ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Every chunk's destination is free in @vg, on another PV than its source, and no two chunks share one. */
+static int check_destinations(const struct vg *vg, const struct pv_move_plan *plan, struct vg_error *err)
+{
+	_cleanup_free_ struct pe_range *dests = calloc(plan->n_chunks + 1, sizeof(*dests));
+	struct vg_free_map map = { 0 };
+	int r = 0;
+
+	if (!dests)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	r = vg_free_map_build(vg, &map, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < plan->n_chunks && r >= 0; i++) {
+		const struct pv_move_chunk *c = &plan->chunks[i];
+		bool is_free = false;
+
+		if (c->src_pv_index >= vg->n_pvs || c->dst_pv_index >= vg->n_pvs || c->src_pv_index == c->dst_pv_index) {
+			r = vg_error_set(err, -EINVAL, "chunk %zu of the move plan names wrong PVs", i + 1);
+			break;
+		}
+		for (size_t k = 0; k < map.n && !is_free; k++)
+			is_free = map.ranges[k].pv_index == c->dst_pv_index && map.ranges[k].start <= c->dst_pe &&
+				  c->dst_pe + c->extent_count <= map.ranges[k].start + map.ranges[k].count;
+		if (!is_free)
+			r = vg_error_set(err, -ESTALE,
+					 "the destination of chunk %zu (pv%zu extents %" PRIu64 "-%" PRIu64
+					 ") is not free any more; plan again",
+					 i + 1, c->dst_pv_index, c->dst_pe, c->dst_pe + c->extent_count - 1);
+		dests[i] = (struct pe_range){ .pv_index = c->dst_pv_index, .start = c->dst_pe, .count = c->extent_count };
+	}
+	vg_free_map_done(&map);
+	if (r < 0)
+		return r;
+	qsort(dests, plan->n_chunks, sizeof(*dests), pe_range_cmp);
+	for (size_t i = 1; i < plan->n_chunks; i++)
+		if (dests[i].pv_index == dests[i - 1].pv_index && dests[i - 1].start + dests[i - 1].count > dests[i].start)
+			return vg_error_set(err, -EINVAL, "two chunks of the move plan share extent %" PRIu64 " of pv%zu",
+					    dests[i].start, dests[i].pv_index);
+	return 0;
+}
+
 int pv_move_op_start(const struct vg *vg, const struct pv_move_plan *plan, struct vg **ret_vg,
 		     struct vg_error *err)
 {
@@ -561,14 +618,17 @@ int pv_move_op_start(const struct vg *vg, const struct pv_move_plan *plan, struc
 
 	if (pv_move_in_progress(vg))
 		return vg_error_set(err, -EBUSY, "VG %s has a move in progress already", vg->name);
+	r = check_destinations(vg, plan, err);
+	if (r < 0)
+		return r;
 	copy = vg_clone(vg);
 	if (!copy)
 		return vg_error_set(err, -ENOMEM, "out of memory");
 	for (size_t l = 0; l < copy->n_lvs; l++) {
 		/* only linear segments can be re-pointed: pv_move_plan refused the rest */
 		r = lv_point_at_move(copy->lvs[l], plan);
-		if (r == -EINVAL)
-			return vg_error_set(err, r, "the move plan does not match LV %s of VG %s (was it made for another state of the VG?)",
+		if (r == -ESTALE)
+			return vg_error_set(err, r, "the move plan does not match LV %s of VG %s any more; plan again",
 					    copy->lvs[l]->name, vg->name);
 		if (r < 0)
 			return vg_error_set(err, r, "out of memory");
@@ -943,6 +1003,21 @@ static int check_devices(const struct vg_store *store, const struct pv_move_plan
 	return 0;
 }
 
+/*
+ * vg_store_commit, always taking @vg: the store keeps it when it became the
+ * committed VG, which can happen even when an error is returned (the
+ * backup after the commit failed); otherwise it is freed here.
+ */
+static int store_commit(struct vg_store *store, struct vg *vg, const struct vg_text_header *header,
+			struct vg_error *err)
+{
+	int r = vg_store_commit(store, vg, NULL, 0, header, err);
+
+	if (store->vg != vg)
+		vg_free(vg);
+	return r;
+}
+
 static struct pv_move_plan *plan_clone(const struct pv_move_plan *plan)
 {
 	struct pv_move_plan *copy = calloc(1, sizeof(*copy));
@@ -985,10 +1060,10 @@ int pv_move_start(struct vg_store *store, const struct pv_move_plan *plan, const
 		r = pv_move_op_start(store->vg, plan, &started, err);
 		if (r < 0)
 			return r;
-		r = vg_store_commit(store, started, NULL, 0, opts ? opts->header : NULL, err);
+		/* a failure after the commit itself (the backup) leaves a move pv_move_resume continues */
+		r = store_commit(store, TAKE_PTR(started), opts ? opts->header : NULL, err);
 		if (r < 0)
 			return r;
-		started = NULL; /* the store owns it now */
 	}
 	copy = plan_clone(plan);
 	if (!copy)
@@ -1053,6 +1128,7 @@ static int checkpoint(struct pv_move *move, struct vg_error *err)
 	struct pv_move_chunk *chunk = &move->plan->chunks[move->current];
 	struct blockdev *dst = move->store->targets[chunk->dst_pv_index].dev;
 	_cleanup_(vg_freep) struct vg *next = NULL;
+	const struct vg *committed;
 	int r;
 
 	/* the copy must be durable before the metadata says it is there */
@@ -1062,13 +1138,15 @@ static int checkpoint(struct pv_move *move, struct vg_error *err)
 	r = op_mark_moved(move->store->vg, move->current, &next, err);
 	if (r < 0)
 		return r;
-	r = vg_store_commit(move->store, next, NULL, 0, move->opts.header, err);
+	committed = next;
+	r = store_commit(move->store, TAKE_PTR(next), move->opts.header, err);
+	if (move->store->vg == committed) {
+		chunk->moved = true;
+		move->copied_in_chunk = 0;
+		skip_moved(move);
+	}
 	if (r < 0)
 		return vg_error_prefix(err, r, "checkpoint after chunk %zu: ", move->current + 1);
-	next = NULL;
-	chunk->moved = true;
-	move->copied_in_chunk = 0;
-	skip_moved(move);
 	return 0;
 }
 
@@ -1138,14 +1216,11 @@ static int commit_collapsed(struct pv_move *move, bool reduce, struct vg_error *
 			return r;
 		final = reduced;
 	}
-	r = vg_store_commit(move->store, final, NULL, 0, move->opts.header, err);
-	if (r < 0)
-		return r;
 	if (final == reduced)
 		reduced = NULL;
 	else
 		collapsed = NULL;
-	return 0;
+	return store_commit(move->store, final, move->opts.header, err);
 }
 
 int pv_move_finish(struct pv_move *move, struct vg_error *err)

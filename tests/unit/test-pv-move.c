@@ -393,6 +393,29 @@ static void test_refusals_write_nothing(void **state)
 		vg_free(vg);
 	}
 
+	/* a plan made before the VG changed: its destination was taken, or its LV moved */
+	{
+		struct pv_move_request req = { .source_pv = b.ids[0], .dest_pvs = dest, .n_dest_pvs = 1 };
+		_cleanup_(pv_move_freep) struct pv_move *move = NULL;
+		struct vg *vg = vg_clone(b.store->vg);
+
+		dest[0] = b.ids[2];
+		assert_int_equal(pv_move_plan(b.store->vg, &req, &plan, &err), 0);
+		create_lv(&vg, "late", 2, b.ids[2], 1);
+		assert_int_equal(vg_store_commit(b.store, vg, NULL, 0, &header, &err), 0);
+		writes = b.faults.writes_done;
+		assert_int_equal(pv_move_start(b.store, plan, &options, &move, &err), -ESTALE);
+		assert_string_equal(err.message, "the destination of chunk 1 (pv2 extents 0-9) is not free any more; plan again");
+		plan->chunks[0].dst_pe = 40;
+		plan->chunks[0].src_pe = 1;
+		assert_int_equal(pv_move_start(b.store, plan, &options, &move, &err), -ESTALE);
+		assert_string_equal(err.message, "the move plan does not match LV a of VG movevg any more; plan again");
+		assert_int_equal(b.faults.writes_done, writes);
+		pv_move_plan_free(plan);
+		plan = NULL;
+		bench_load(&b);
+	}
+
 	/* a move in progress refuses another; a store missing a device refuses to start */
 	{
 		struct pv_move_request req = { .source_pv = b.ids[0], .max_chunk_extents = 4 };

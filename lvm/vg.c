@@ -669,22 +669,50 @@ static int vg_validate_lvs(const struct vg *vg, struct vg_error *err)
 	return vg_check_unique(vg->n_lvs, vg_lv_name_at, vg_lv_id_at, vg, "LV", err);
 }
 
-/* Bits of every PV's extents, one word array per VG: beyond this, sorting the runs is cheaper. */
+/* Bits of every PV's extents at most: beyond this, sorting the runs is cheaper. */
 #define VG_EXTENT_BITMAP_MAX_BITS (64ull << 20)
 
-/*
- * Set the bits [first, first + count) of @map; false when one was set
- * already. Whole words at a time: an LV of a million extents is 16 000
- * words.
- */
-static bool vg_extent_bits_claim(uint64_t *map, uint64_t first, uint64_t count)
+bool vg_extent_bitmap_init(const struct vg *vg, struct vg_extent_bitmap *bits)
 {
-	uint64_t end = first + count;
+	uint64_t total = 0;
 
+	*bits = (struct vg_extent_bitmap){ .base = calloc(vg->n_pvs + 1, sizeof(uint64_t)) };
+	if (!bits->base)
+		return false;
+	for (size_t p = 0; p < vg->n_pvs; p++) {
+		bits->base[p] = total;
+		total += ROUND_UP(vg->pvs[p]->pe_count, 64);
+		if (total > VG_EXTENT_BITMAP_MAX_BITS) {
+			vg_extent_bitmap_done(bits);
+			return false;
+		}
+	}
+	bits->map = calloc(total / 64 + 1, sizeof(*bits->map));
+	if (!bits->map) {
+		vg_extent_bitmap_done(bits);
+		return false;
+	}
+	return true;
+}
+
+void vg_extent_bitmap_done(struct vg_extent_bitmap *bits)
+{
+	free(bits->map);
+	free(bits->base);
+	*bits = (struct vg_extent_bitmap){ 0 };
+}
+
+/* Whole words at a time: an LV of a million extents is 16 000 words. */
+bool vg_extent_bitmap_claim(struct vg_extent_bitmap *bits, size_t pv_index, uint64_t first, uint64_t count)
+{
+	uint64_t end;
+
+	first += bits->base[pv_index];
+	end = first + count;
 	while (first < end) {
 		uint64_t bit = first % 64, n = MIN(64 - bit, end - first);
 		uint64_t mask = (n == 64 ? ~0ull : ((1ull << n) - 1)) << bit;
-		uint64_t *word = &map[first / 64];
+		uint64_t *word = &bits->map[first / 64];
 
 		if (*word & mask)
 			return false;
@@ -719,17 +747,10 @@ static bool vg_each_run(const struct vg *vg, bool (*fn)(const struct vg_pe_run *
 	return true;
 }
 
-struct vg_extent_bitmap {
-	uint64_t *map;
-	uint64_t *base; /* per PV, its first bit */
-};
-
 static bool vg_claim_run(const struct vg_pe_run *run, void *ctx)
 {
-	struct vg_extent_bitmap *bits = ctx;
-
 	/* vg_validate_segment() checked every stripe lies inside its PV */
-	return vg_extent_bits_claim(bits->map, bits->base[run->pv_index] + run->first_pe, run->count);
+	return vg_extent_bitmap_claim(ctx, run->pv_index, run->first_pe, run->count);
 }
 
 /*
@@ -740,24 +761,14 @@ static bool vg_claim_run(const struct vg_pe_run *run, void *ctx)
  */
 static bool vg_extent_use_clean(const struct vg *vg)
 {
-	_cleanup_free_ uint64_t *map = NULL;
-	_cleanup_free_ uint64_t *base = NULL;
-	uint64_t total = 0;
+	struct vg_extent_bitmap bits;
+	bool clean;
 
-	base = calloc(vg->n_pvs + 1, sizeof(*base));
-	if (!base)
+	if (!vg_extent_bitmap_init(vg, &bits))
 		return false;
-	for (size_t p = 0; p < vg->n_pvs; p++) {
-		base[p] = total;
-		/* each PV starts on a word of its own */
-		total += ROUND_UP(vg->pvs[p]->pe_count, 64);
-		if (total > VG_EXTENT_BITMAP_MAX_BITS)
-			return false;
-	}
-	map = calloc(total / 64 + 1, sizeof(*map));
-	if (!map)
-		return false;
-	return vg_each_run(vg, vg_claim_run, &(struct vg_extent_bitmap){ .map = map, .base = base });
+	clean = vg_each_run(vg, vg_claim_run, &bits);
+	vg_extent_bitmap_done(&bits);
+	return clean;
 }
 
 struct vg_run_list {

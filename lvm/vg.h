@@ -143,6 +143,18 @@ ssize_t vg_find_pv_by_id(const struct vg *vg, const char *id);
 /* Total extents of an LV (sum of its segments). */
 uint64_t vg_lv_extents(const struct vg_lv *lv);
 
+/* A bit per physical extent of every PV of a VG, each PV starting on a word of its own. */
+struct vg_extent_bitmap {
+	uint64_t *map;
+	uint64_t *base; /* per PV, the index of its extent 0 in map */
+};
+
+/* A clear bitmap for @vg; false when it would be too large (tens of MiB) or memory is short. */
+bool vg_extent_bitmap_init(const struct vg *vg, struct vg_extent_bitmap *bits);
+void vg_extent_bitmap_done(struct vg_extent_bitmap *bits);
+/* Set extents [first, first + count) of PV @pv_index (in range); false when one was set already. */
+bool vg_extent_bitmap_claim(struct vg_extent_bitmap *bits, size_t pv_index, uint64_t first, uint64_t count);
+
 /*
  * Structural validation, as lvm2 does on import and more: names, ids,
  * extent size, segments sorted and contiguous from 0, stripes in bounds of

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "alloc.h"
 #include "vg.h"
 #include "vg-text.h"
 
@@ -182,6 +183,44 @@ static void test_extent_runs_at_word_boundaries(void **state)
 	lv = add_lv(vg, "across");
 	add_seg(lv, 0, 1, 1, 0, PV(1, 127));
 	validate_fails(vg, "both use extent 127 of pv1");
+}
+
+/* The free map: every gap of every allocatable PV in order, gaps and runs across 64-extent words. */
+static void test_free_map(void **state)
+{
+	_cleanup_(vg_freep) struct vg *vg = make_good_vg();
+	struct vg_free_map map = { 0 };
+	struct vg_error err = { 0 };
+	const struct pe_range expected[] = {
+		{ 0, 7, 1 }, { 0, 10, 190 },
+		{ 1, 0, 2 }, { 1, 7, 1 }, { 1, 10, 3 }, { 1, 300, 20 },
+	};
+
+	vg->pvs[0]->pe_count = 200;
+	vg->pvs[1]->pe_count = 320;
+	add_seg(add_lv(vg, "low"), 0, 51, 1, 0, PV(1, 13)); /* extents 13..63 */
+	add_seg(add_lv(vg, "high"), 0, 236, 1, 0, PV(1, 64)); /* 64..299 */
+	assert_int_equal(vg_free_map_build(vg, &map, &err), 0);
+	assert_int_equal(map.n, ARRAY_SIZE(expected));
+	for (size_t i = 0; i < map.n; i++) {
+		assert_int_equal(map.ranges[i].pv_index, expected[i].pv_index);
+		assert_int_equal(map.ranges[i].start, expected[i].start);
+		assert_int_equal(map.ranges[i].count, expected[i].count);
+	}
+	vg_free_map_done(&map);
+
+	/* a PV that takes no allocations has no free ranges; a full one neither */
+	vg->pvs[0]->status &= ~PV_STATUS_ALLOCATABLE;
+	add_seg(add_lv(vg, "rest"), 0, 20, 1, 0, PV(1, 300));
+	assert_int_equal(vg_free_map_build(vg, &map, &err), 0);
+	assert_int_equal(map.n, 3);
+	assert_int_equal(map.ranges[2].start, 10);
+	vg_free_map_done(&map);
+
+	/* an extent used twice is named */
+	add_seg(add_lv(vg, "twice"), 0, 1, 1, 0, PV(1, 64));
+	assert_int_equal(vg_free_map_build(vg, &map, &err), -EBADMSG);
+	assert_non_null(strstr(err.message, "physical extent 64 of pv1 is used twice"));
 }
 
 static void test_overlap_within_striped(void **state)
@@ -467,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_good_vg),
 		cmocka_unit_test(test_overlapping_extents),
 		cmocka_unit_test(test_extent_runs_at_word_boundaries),
+		cmocka_unit_test(test_free_map),
 		cmocka_unit_test(test_overlap_within_striped),
 		cmocka_unit_test(test_stripe_out_of_bounds),
 		cmocka_unit_test(test_stripe_bad_pv),

@@ -210,8 +210,12 @@ static int read_text_file(const char *path, char **ret_text, size_t *ret_len)
 	return 0;
 }
 
+/* The LV a segment's area names, as lvm2 resolves it: a PV key first, an LV only otherwise. */
 static ssize_t lv_index(const struct vg *vg, const char *name)
 {
+	for (size_t i = 0; i < vg->n_pvs; i++)
+		if (streq(vg->pvs[i]->key, name))
+			return -1;
 	for (size_t i = 0; i < vg->n_lvs; i++)
 		if (streq(vg->lvs[i]->name, name))
 			return (ssize_t)i;

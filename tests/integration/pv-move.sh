@@ -111,12 +111,19 @@ grep -q "^\[pvmove0\] .* $L0(0),$L1(5)" "$WORK/lvs.out" ||
 grep -q "^a .* pvmove0(0)" "$WORK/lvs.out" || fail "LV a does not point at pvmove0: $(cat "$WORK/lvs.out")"
 check_data "after 2 chunks"
 
-out=$(M resume vgm --stop-after-chunks 1) || fail "resume: $out"
-assert_eq "stopped after 1 chunks: 3 of 5 moved" "$out" "resumed move"
-lvm_sees "after 3 chunks"
-check_data "after 3 chunks"
-
-out=$(M resume vgm) || fail "resume: $out"
+# then one chunk at a time: stock lvm2 reads every checkpoint, the LVs read their data at each
+moved=2
+while :; do
+	out=$(M resume vgm --stop-after-chunks 1) || fail "resume: $out"
+	case "$out" in moved*) break ;; esac
+	moved=$((moved + 1))
+	assert_eq "stopped after 1 chunks: $moved of 5 moved" "$out" "resumed move"
+	lvm_sees "after $moved chunks"
+	grep -q "^\[pvmove0\] p" "$WORK/lvs.out" || fail "stock lvm2 shows no pvmove0 after $moved chunks"
+	check_data "after $moved chunks"
+done
+# the last chunk's checkpoint is followed at once by the final commit
+assert_eq 4 "$moved" "chunks checkpointed before the last resume"
 assert_eq "moved 18 extents in 5 chunks" "$out" "completed move"
 assert_eq "no move" "$(M status vgm)" "status after the move"
 lvm_sees "after the move"

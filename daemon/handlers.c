@@ -1298,15 +1298,20 @@ static int mirror_create(struct handler_ctx *ctx, struct json_object *params, st
 	if (r < 0)
 		return refuse(e, &err, r);
 	if (!assume_clean && !ctx->host->activation) {
-		/* without the md driver the legs are brought in sync here, as md would on first start */
-		struct md_mirror_view *view = NULL;
+		/* without the md driver a job brings the legs in sync, as md would on first start */
+		struct job *job;
 
-		r = md_mirror_view_read(legs, n_legs, created.uuid, &view, &err);
-		if (r == 0)
-			r = md_mirror_resync(view, &opts, &err);
-		md_mirror_view_free(view);
+		r = rescan_and_show(ctx, name, ret, e);
 		if (r < 0)
+			return r;
+		r = job_mirror_resync_start(server_jobs(ctx->server), ctx->host, name, &job, &err);
+		if (r < 0) {
+			json_object_put(*ret);
+			*ret = NULL;
 			return refuse(e, &err, r);
+		}
+		json_object_object_add(*ret, "job", job_json(job));
+		return 0;
 	}
 	return rescan_and_show(ctx, name, ret, e);
 }

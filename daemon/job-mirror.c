@@ -150,6 +150,55 @@ static void report_progress(struct job *job, struct mirror_job *mj, uint64_t tot
 	job_set_progress(job, done, todo);
 }
 
+/* Flush and close the mirror's device: the superblocks change under it next, and a rescan opens it again. */
+static int close_mirror_dev(struct host_device *mirror, struct vg_error *err)
+{
+	int r = 0;
+
+	if (mirror->dev) {
+		r = blockdev_flush(mirror->dev, err);
+		blockdev_close(mirror->dev);
+		mirror->dev = NULL;
+	}
+	return r;
+}
+
+/* The mirror as its legs' superblocks say now (the host's view is as of the last rescan). */
+static int reread_view(const struct host_device *mirror, struct md_mirror_view **ret_view, struct vg_error *err)
+{
+	const struct md_mirror_view *view = mirror->view;
+	_cleanup_free_ struct blockdev **devs = calloc(view->n_legs + 1, sizeof(*devs));
+	size_t n = 0;
+
+	if (!devs)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	for (size_t k = 0; k < view->n_legs; k++)
+		if (view->legs[k].present)
+			devs[n++] = view->legs[k].dev;
+	return md_mirror_view_read(devs, n, view->uuid, ret_view, err);
+}
+
+/*
+ * The end of a job that closed the mirror's device: read the host again
+ * (whatever happened before, @r), then say @type of the mirror.
+ */
+static int rescan_and_publish(struct job *job, struct host *host, const char *mirror_name, int r,
+			      const char *type, struct vg_error *err)
+{
+	struct vg_error rescan_err = { 0 };
+	struct json_object *fields;
+
+	if (host_rescan(host, &rescan_err) < 0 && r >= 0)
+		r = vg_error_set(err, rescan_err.code, "%s", rescan_err.message);
+	if (r < 0)
+		return r;
+	fields = json_object_new_object();
+	json_object_object_add(fields, "mirror", json_object_new_string(mirror_name));
+	json_object_object_add(fields, "job", json_object_new_uint64(job->id));
+	job_publish(job, type, fields);
+	return JOB_STEP_DONE;
+}
+
 /*
  * The copy reached the tails: let md_mirror_recover copy them and write the
  * new generation, retire a replaced leg, then read the host again so the
@@ -160,48 +209,28 @@ static int finish(struct job *job, struct host *host, struct host_device *mirror
 	struct mirror_job *mj = job->data;
 	struct md_mirror_options opts = { .zero_bytes = 1 << 20 };
 	uint64_t total = mirror->view->size_sectors * SECTOR_BYTES;
-	struct vg_error rescan_err = { 0 };
-	int r = 0;
+	int r = close_mirror_dev(mirror, err);
 
-	if (mirror->dev) {
-		r = blockdev_flush(mirror->dev, err);
-		blockdev_close(mirror->dev);
-		mirror->dev = NULL;
-	}
 	if (r >= 0)
 		r = checkpoint_all(mj, err);
 	if (r >= 0)
 		r = md_mirror_recover(mirror->view, &opts, err);
 	if (r >= 0 && mj->retire_dev_number != UINT32_MAX) {
 		_cleanup_(md_mirror_view_freep) struct md_mirror_view *now = NULL;
-		_cleanup_free_ struct blockdev **devs = calloc(mirror->view->n_legs + 1, sizeof(*devs));
-		size_t n = 0;
 
-		if (!devs)
-			r = vg_error_set(err, -ENOMEM, "out of memory");
-		for (size_t k = 0; devs && k < mirror->view->n_legs; k++)
-			if (mirror->view->legs[k].present)
-				devs[n++] = mirror->view->legs[k].dev;
-		if (r >= 0)
-			r = md_mirror_view_read(devs, n, mirror->view->uuid, &now, err);
+		r = reread_view(mirror, &now, err);
 		for (size_t k = 0; r >= 0 && k < now->n_legs; k++)
 			if (now->legs[k].dev_number == mj->retire_dev_number && now->legs[k].role == MD_ROLE_FAULTY) {
 				r = md_mirror_remove(now, k, &opts, err);
 				break;
 			}
 	}
-	/* the mirror's device was closed: whatever happened, the host must be read again */
-	if (host_rescan(host, &rescan_err) < 0 && r >= 0)
-		r = vg_error_set(err, rescan_err.code, "%s", rescan_err.message);
+	r = rescan_and_publish(job, host, mj->mirror, r, "mirror.recovered", err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < mj->n_legs; i++)
 		mj->legs[i].pos_bytes = total;
 	report_progress(job, mj, total);
-	struct json_object *fields = json_object_new_object();
-	json_object_object_add(fields, "mirror", json_object_new_string(mj->mirror));
-	json_object_object_add(fields, "job", json_object_new_uint64(job->id));
-	job_publish(job, "mirror.recovered", fields);
 	return JOB_STEP_DONE;
 }
 
@@ -302,6 +331,187 @@ int job_mirror_start(struct jobs *jobs, struct host *host, const char *kind, con
 	return 0;
 }
 
+/* ---- resync: a dirty mirror's legs made equal again, as md does on its first start ---- */
+
+struct resync_job {
+	char *mirror;
+	bool started;
+	uint64_t start_bytes;
+	uint64_t pos_bytes;
+	uint64_t checkpointed_ms;
+};
+
+static void resync_job_free(void *data)
+{
+	struct resync_job *rj = data;
+
+	if (!rj)
+		return;
+	free(rj->mirror);
+	free(rj);
+}
+
+/* The legs a resync writes: every present, fresh, in-sync slot holder but the source. */
+static bool resync_target(const struct md_mirror_view *view, size_t k, ssize_t src)
+{
+	const struct md_mirror_leg *leg = &view->legs[k];
+
+	return (ssize_t)k != src && leg->present && leg->fresh && leg->state == MD_LEG_IN_SYNC &&
+	       leg->role < view->raid_disks;
+}
+
+/*
+ * Record the resync's position as md does: resync_offset on every leg's
+ * superblock, the data flushed first. Events stay: the array's generation
+ * does not change. The mirror's device of a dirty mirror writes no
+ * superblock, so nothing writes an older offset over this one.
+ */
+static int resync_checkpoint(struct resync_job *rj, const struct md_mirror_view *view, ssize_t src,
+			     struct vg_error *err)
+{
+	int r;
+
+	for (size_t k = 0; k < view->n_legs; k++)
+		if (resync_target(view, k, src) && (r = blockdev_flush(view->legs[k].dev, err)) < 0)
+			return r;
+	for (size_t k = 0; k < view->n_legs; k++) {
+		struct blockdev *dev = view->legs[k].dev;
+		struct md_super sb;
+
+		if (!view->legs[k].present)
+			continue;
+		r = md_super_probe(dev, &sb, err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "%s: ", dev->path);
+		if (memcmp(sb.set_uuid, view->uuid, sizeof(sb.set_uuid)) != 0 || sb.resync_offset == UINT64_MAX ||
+		    sb.resync_offset >= rj->pos_bytes / SECTOR_BYTES)
+			continue;
+		sb.resync_offset = rj->pos_bytes / SECTOR_BYTES;
+		r = md_mirror_write_leg_super(dev, &sb, err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "recording the resync's progress on %s: ", dev->path);
+	}
+	rj->checkpointed_ms = job_clock_ms();
+	return 0;
+}
+
+/* The tail and the clean generation are md_mirror_resync's, from the superblocks as they are now. */
+static int resync_finish(struct job *job, struct host *host, struct host_device *mirror, ssize_t src,
+			 struct vg_error *err)
+{
+	struct resync_job *rj = job->data;
+	_cleanup_(md_mirror_view_freep) struct md_mirror_view *now = NULL;
+	struct md_mirror_options opts = { 0 };
+	uint64_t total = mirror->view->size_sectors * SECTOR_BYTES;
+	int r = close_mirror_dev(mirror, err);
+
+	if (r >= 0)
+		r = resync_checkpoint(rj, mirror->view, src, err);
+	if (r >= 0)
+		r = reread_view(mirror, &now, err);
+	if (r >= 0)
+		r = md_mirror_resync(now, &opts, err);
+	r = rescan_and_publish(job, host, rj->mirror, r, "mirror.resynced", err);
+	if (r < 0)
+		return r;
+	rj->pos_bytes = total;
+	job_set_progress(job, total - rj->start_bytes, total - rj->start_bytes);
+	return JOB_STEP_DONE;
+}
+
+static int resync_step(struct job *job, struct host *host, uint64_t budget_bytes, uint64_t deadline_ms,
+		       struct vg_error *err)
+{
+	struct resync_job *rj = job->data;
+	struct host_device *mirror = host_find_mirror(host, rj->mirror);
+	const struct md_mirror_view *view;
+	uint64_t total, limit, copied = 0;
+	ssize_t src;
+	int r;
+
+	if (!mirror || !mirror->view)
+		return vg_error_set(err, -ENODEV, "mirror %s is gone: its legs are no longer all here", rj->mirror);
+	view = mirror->view;
+	if (view->clean)
+		return JOB_STEP_DONE; /* made clean by someone else */
+	total = view->size_sectors * SECTOR_BYTES;
+	limit = total > TAIL_BYTES ? total - TAIL_BYTES : 0;
+	src = md_mirror_view_source(view);
+	if (src < 0)
+		return vg_error_set(err, -ENODEV, "mirror %s has no present, fresh, in-sync leg to copy from",
+				    rj->mirror);
+	if (!rj->started) {
+		rj->start_bytes = rj->pos_bytes = MIN(view->resync_offset_sectors * SECTOR_BYTES, total);
+		rj->started = true;
+	}
+	if (rj->pos_bytes >= limit)
+		return resync_finish(job, host, mirror, src, err);
+	do {
+		uint64_t n = MIN(MIN(CHUNK_BYTES, budget_bytes - copied), limit - rj->pos_bytes);
+
+		for (size_t k = 0; k < view->n_legs; k++) {
+			if (!resync_target(view, k, src))
+				continue;
+			r = md_mirror_copy_data(view->legs[src].dev, view->legs[k].dev, rj->pos_bytes, n, (size_t)n,
+						NULL, NULL, 0, 0, err);
+			if (r < 0)
+				return r;
+		}
+		rj->pos_bytes += n;
+		copied += n;
+	} while (copied < budget_bytes && rj->pos_bytes < limit && job_clock_ms() < deadline_ms);
+	job_set_progress(job, rj->pos_bytes - rj->start_bytes, total - rj->start_bytes);
+	if (job_clock_ms() - rj->checkpointed_ms >= CHECKPOINT_MS)
+		return resync_checkpoint(rj, view, src, err);
+	return JOB_STEP_MORE;
+}
+
+static int resync_stop(struct job *job, struct host *host, struct vg_error *err)
+{
+	struct resync_job *rj = job->data;
+	struct host_device *mirror = host_find_mirror(host, rj->mirror);
+
+	if (!mirror || !mirror->view || !rj->started)
+		return 0;
+	return resync_checkpoint(rj, mirror->view, md_mirror_view_source(mirror->view), err);
+}
+
+static const struct job_ops resync_job_ops = {
+	.step = resync_step,
+	.stop = resync_stop,
+	.free_data = resync_job_free,
+};
+
+bool job_mirror_needs_resync(const struct host_device *mirror)
+{
+	return mirror->is_mirror && mirror->view && !mirror->view->clean && mirror->view->degraded == 0 &&
+	       md_mirror_view_source(mirror->view) >= 0;
+}
+
+int job_mirror_resync_start(struct jobs *jobs, struct host *host, const char *mirror_name, struct job **ret_job,
+			    struct vg_error *err)
+{
+	struct host_device *mirror = host_find_mirror(host, mirror_name);
+	struct resync_job *rj;
+	uint64_t total;
+	int r;
+
+	if (!mirror || !mirror->view)
+		return vg_error_set(err, -ENOENT, "there is no mirror called %s", mirror_name);
+	total = mirror->view->size_sectors * SECTOR_BYTES;
+	rj = calloc(1, sizeof(*rj));
+	if (!rj || !(rj->mirror = strdup(mirror_name))) {
+		free(rj);
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	}
+	rj->checkpointed_ms = job_clock_ms();
+	r = jobs_start(jobs, &resync_job_ops, "mirror.resync", mirror_name,
+		       total - MIN(mirror->view->resync_offset_sectors * SECTOR_BYTES, total), rj, ret_job);
+	if (r < 0)
+		return vg_error_set(err, r, "out of memory");
+	return 0;
+}
+
 int job_mirror_resume_all(struct jobs *jobs, struct host *host)
 {
 	int started = 0;
@@ -312,14 +522,26 @@ int job_mirror_resume_all(struct jobs *jobs, struct host *host)
 	for (size_t i = 0; i < host->n_devices; i++) {
 		struct host_device *mirror = host->devices[i];
 		struct vg_error err = { 0 };
+		const char *what;
+		int r;
 
-		if (!job_mirror_has_recovering_leg(mirror) || jobs_running_on(jobs, mirror->path))
+		if (!mirror->is_mirror || jobs_running_on(jobs, mirror->path))
 			continue;
-		if (job_mirror_start(jobs, host, "mirror.recover", mirror->path, UINT32_MAX, NULL, &err) < 0) {
-			vg_log(LOG_ERR, "mirror %s: cannot resume its recovery: %s", mirror->path, err.message);
+		/* a leg to rebuild first; a dirty mirror's resync once it is whole */
+		if (job_mirror_has_recovering_leg(mirror)) {
+			r = job_mirror_start(jobs, host, "mirror.recover", mirror->path, UINT32_MAX, NULL, &err);
+			what = "a leg still being rebuilt: resuming the copy";
+		} else if (job_mirror_needs_resync(mirror)) {
+			r = job_mirror_resync_start(jobs, host, mirror->path, NULL, &err);
+			what = "not in sync (dirty): resyncing its legs";
+		} else {
 			continue;
 		}
-		vg_log(LOG_INFO, "mirror %s has a leg still being rebuilt: resuming the copy", mirror->path);
+		if (r < 0) {
+			vg_log(LOG_ERR, "mirror %s: cannot start its job: %s", mirror->path, err.message);
+			continue;
+		}
+		vg_log(LOG_INFO, "mirror %s is %s", mirror->path, what);
 		started++;
 	}
 	return started;

@@ -39,12 +39,24 @@
 int job_mirror_start(struct jobs *jobs, struct host *host, const char *kind, const char *mirror_name,
 		     uint32_t retire_dev_number, struct job **ret_job, struct vg_error *err);
 
+/*
+ * Start a "mirror.resync" job making a dirty mirror's in-sync legs equal
+ * from its resync_offset, as md does on a first start, then marking it
+ * clean. Its position goes into every leg's resync_offset (mdadm shows
+ * Resync Offset) every second and when it stops.
+ */
+int job_mirror_resync_start(struct jobs *jobs, struct host *host, const char *mirror_name, struct job **ret_job,
+			    struct vg_error *err);
+
+/* Whether @mirror is dirty, whole (not degraded) and has a leg to copy from. */
+bool job_mirror_needs_resync(const struct host_device *mirror);
+
 /* Whether @mirror has a present, fresh leg still being rebuilt. */
 bool job_mirror_has_recovering_leg(const struct host_device *mirror);
 
 /*
  * At start, with the `none` backend: a recovery job for every mirror a
- * previous run left with a recovering leg (a crash or a shutdown mid-copy).
- * Returns how many started.
+ * previous run left with a recovering leg (a crash or a shutdown mid-copy),
+ * else a resync job for every dirty one. Returns how many started.
  */
 int job_mirror_resume_all(struct jobs *jobs, struct host *host);

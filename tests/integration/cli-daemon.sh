@@ -98,7 +98,9 @@ assert_eq 0 "$(js "$out" 'j["vg"]["free_bytes"]')" "lv_rushes took every free ex
 # --- events: what the changes above published ------------------------------------
 ok --json events subscribe --since 0 --count 2
 assert_eq 2 "$(wc -l <<<"$out")" "two event lines"
-assert_eq commit "$(js "$(head -1 <<<"$out")" 'j["type"]')" "event type"
+# the first change was md0's creation, whose resync job said it started
+assert_eq "job.progress mirror.resync md0" "$(js "$(head -1 <<<"$out")" 'j["type"] + " " + j["kind"] + " " + j["target"]')" \
+	"the first event"
 
 # --- completion: names come from the daemon --------------------------------------
 names=$(PATH="$(dirname "$VGTOOL"):$PATH" bash -c '

@@ -15,8 +15,12 @@ D="$WORK/d"
 mkdir -p "$D/img"
 for leg in a b c d; do make_image "$D/img/$leg.img" 256M; done
 make_image "$D/img/other.img" 64M
+make_image "$D/img/r1.img" 32M
+make_image "$D/img/r2.img" 32M
+# r1 and r2 differ until a resync makes them equal
+dd if=/dev/urandom of="$D/img/r1.img" bs=1M seek=1 count=8 conv=notrunc status=none
 # slow while the first copy is looked at, faster once only its end matters
-SLOW=$((16 << 20)) FAST=$((64 << 20))
+SLOW=$((16 << 20)) FAST=$((96 << 20))
 start_daemon "$D" "copy_rate = $SLOW"
 img() { echo "\"$D/img/$1.img\""; }
 
@@ -98,6 +102,17 @@ count_events() {
 events = [json.loads(line) for line in open(sys.argv[1])]
 print(sum(1 for e in events if e["type"] == sys.argv[2] and e.get("job") == int(sys.argv[3])))' "$@"
 }
+
+# a mirror created without assume_clean is resynced by a job, as md does on its first start
+out=$(rpc mirror.create '{"name":"md_r","legs":['$(img r1)','$(img r2)']}')
+assert_eq mirror.resync "$(json_get "$out" 'j["job"]["kind"]')" "the new mirror's job"
+wait_job "$(json_get "$out" 'j["job"]["id"]')" done
+out=$(rpc mirror.show '{"name":"md_r"}')
+assert_eq "clean True" "$(json_get "$out" 'j["mirror"]["state"] + " " + str(j["mirror"]["in_sync"])')" "md_r after its resync"
+cmp -n "$(json_get "$out" 'j["mirror"]["size_bytes"]')" "$D/img/r1.img" "$D/img/r2.img" || fail "md_r's legs differ after the resync"
+for leg in r1 r2; do
+	examine "$leg" | grep -q "State : clean" || fail "mdadm: $leg is not clean: $(examine "$leg")"
+done
 
 rpc mirror.create '{"name":"md0","legs":['$(img a)','$(img b)'],"assume_clean":true}' >/dev/null
 rpc vg.create '{"name":"vg_m","pvs":["md0"]}' >/dev/null

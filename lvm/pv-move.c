@@ -506,11 +506,56 @@ nomem:
 	return NULL;
 }
 
-/* Re-point @lv's extents that the plan moves at pvmove0 (one segment per chunk). */
-static int lv_point_at_move(struct vg_lv *lv, const struct pv_move_plan *plan)
+/* A chunk of the plan with its first extent inside pvmove0, sortable by LV and extent. */
+struct chunk_ref {
+	const struct pv_move_chunk *chunk;
+	uint64_t move_le;
+};
+
+static int chunk_ref_cmp(const void *a, const void *b)
+{
+	const struct chunk_ref *x = a, *y = b;
+	int c = strcmp(x->chunk->lv_name ? x->chunk->lv_name : "", y->chunk->lv_name ? y->chunk->lv_name : "");
+
+	if (c)
+		return c;
+	return x->chunk->lv_start_extent < y->chunk->lv_start_extent ? -1
+	       : x->chunk->lv_start_extent > y->chunk->lv_start_extent;
+}
+
+/* The first of @refs (sorted) belonging to LV @name. */
+static size_t chunk_refs_lower_bound(const struct chunk_ref *refs, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(refs[mid].chunk->lv_name ? refs[mid].chunk->lv_name : "", name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool chunk_fits_segment(const struct vg_segment *seg, const struct pv_move_chunk *c)
+{
+	return seg->is_striped && seg->stripe_count == 1 && seg->stripes[0].pv_index == c->src_pv_index &&
+	       c->lv_start_extent >= seg->start_extent &&
+	       c->lv_start_extent + c->extent_count <= seg->start_extent + seg->extent_count &&
+	       seg->stripes[0].first_pe + (c->lv_start_extent - seg->start_extent) == c->src_pe;
+}
+
+/*
+ * Re-point @lv's extents that the plan moves at pvmove0 (one segment per
+ * chunk). @refs are the plan's chunks sorted by LV and extent; *used counts
+ * the chunks consumed. -ESTALE when the chunks do not match the LV.
+ */
+static int lv_point_at_move(struct vg_lv *lv, const struct chunk_ref *refs, size_t n_refs, size_t *used)
 {
 	struct seg_list segs = { 0 };
-	uint64_t move_le = 0;
+	size_t i = chunk_refs_lower_bound(refs, n_refs, lv->name);
 	char keys[128];
 	bool touched = false;
 	int r = 0;
@@ -519,40 +564,32 @@ static int lv_point_at_move(struct vg_lv *lv, const struct pv_move_plan *plan)
 		const struct vg_segment *seg = lv->segments[s];
 		uint64_t covered = 0;
 
-		move_le = 0;
-		for (size_t i = 0; i < plan->n_chunks && r >= 0; i++) {
-			const struct pv_move_chunk *c = &plan->chunks[i];
+		for (; i < n_refs && streq(refs[i].chunk->lv_name, lv->name) &&
+		       refs[i].chunk->lv_start_extent < seg->start_extent + seg->extent_count && r >= 0;
+		     i++) {
+			const struct pv_move_chunk *c = refs[i].chunk;
 
-			if (streq(c->lv_name, lv->name) && c->lv_start_extent >= seg->start_extent &&
-			    c->lv_start_extent < seg->start_extent + seg->extent_count) {
-				if (!seg->is_striped || seg->stripe_count != 1 ||
-				    seg->stripes[0].pv_index != c->src_pv_index ||
-				    seg->stripes[0].first_pe + (c->lv_start_extent - seg->start_extent) != c->src_pe ||
-				    c->lv_start_extent + c->extent_count > seg->start_extent + seg->extent_count) {
-					r = -ESTALE;
-					break;
-				}
-				snprintf(keys, sizeof(keys), "stripe_count = 1\nstripes = [ \"%s\", %" PRIu64 " ]\n",
-					 PV_MOVE_LV_NAME, move_le);
-				r = seg_list_push(&segs, segment_new_kept("striped", c->lv_start_extent,
-									  c->extent_count, keys));
-				covered += c->extent_count;
+			if (!chunk_fits_segment(seg, c)) {
+				r = -ESTALE;
+				break;
 			}
-			move_le += c->extent_count;
+			snprintf(keys, sizeof(keys), "stripe_count = 1\nstripes = [ \"%s\", %" PRIu64 " ]\n",
+				 PV_MOVE_LV_NAME, refs[i].move_le);
+			r = seg_list_push(&segs, segment_new_kept("striped", c->lv_start_extent, c->extent_count, keys));
+			covered += c->extent_count;
+			(*used)++;
 		}
 		if (r >= 0 && covered == 0)
 			r = seg_list_push(&segs, segment_clone(seg));
 		else if (r >= 0 && covered != seg->extent_count)
-			r = -ESTALE; /* a plan that does not match the VG it is applied to */
+			r = -ESTALE; /* the plan moves part of a segment: it was made for another state of the VG */
 		touched |= covered > 0;
 	}
-	if (r < 0) {
+	if (r >= 0 && i < n_refs && streq(refs[i].chunk->lv_name, lv->name))
+		r = -ESTALE; /* a chunk beyond the LV's end */
+	if (r < 0 || !touched) {
 		seg_list_done(&segs);
 		return r;
-	}
-	if (!touched) {
-		seg_list_done(&segs);
-		return 0;
 	}
 	lv_take_segments(lv, &segs);
 	lv->status |= LV_STATUS_LOCKED;
@@ -613,7 +650,10 @@ int pv_move_op_start(const struct vg *vg, const struct pv_move_plan *plan, struc
 		     struct vg_error *err)
 {
 	_cleanup_(vg_freep) struct vg *copy = NULL;
+	_cleanup_free_ struct chunk_ref *refs = NULL;
 	struct vg_lv *move_lv, **grown;
+	uint64_t move_le = 0;
+	size_t used = 0;
 	int r;
 
 	if (pv_move_in_progress(vg))
@@ -622,17 +662,26 @@ int pv_move_op_start(const struct vg *vg, const struct pv_move_plan *plan, struc
 	if (r < 0)
 		return r;
 	copy = vg_clone(vg);
-	if (!copy)
+	refs = calloc(plan->n_chunks + 1, sizeof(*refs));
+	if (!copy || !refs)
 		return vg_error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < plan->n_chunks; i++) {
+		refs[i] = (struct chunk_ref){ .chunk = &plan->chunks[i], .move_le = move_le };
+		move_le += plan->chunks[i].extent_count;
+	}
+	qsort(refs, plan->n_chunks, sizeof(*refs), chunk_ref_cmp);
 	for (size_t l = 0; l < copy->n_lvs; l++) {
 		/* only linear segments can be re-pointed: pv_move_plan refused the rest */
-		r = lv_point_at_move(copy->lvs[l], plan);
+		r = lv_point_at_move(copy->lvs[l], refs, plan->n_chunks, &used);
 		if (r == -ESTALE)
 			return vg_error_set(err, r, "the move plan does not match LV %s of VG %s any more; plan again",
 					    copy->lvs[l]->name, vg->name);
 		if (r < 0)
 			return vg_error_set(err, r, "out of memory");
 	}
+	if (used != plan->n_chunks)
+		return vg_error_set(err, -ESTALE, "%zu chunks of the move plan belong to no LV of VG %s; plan again",
+				    plan->n_chunks - used, vg->name);
 	move_lv = move_lv_new(copy, plan, err);
 	if (!move_lv)
 		return -ENOMEM;
@@ -714,7 +763,6 @@ int pv_move_plan_from_vg(const struct vg *vg, struct pv_move_plan **ret_plan, st
 {
 	_cleanup_(pv_move_plan_freep) struct pv_move_plan *plan = NULL;
 	const struct vg_lv *move_lv = find_move_lv(vg);
-	uint64_t move_le = 0;
 	int r;
 
 	if (!move_lv)
@@ -733,25 +781,34 @@ int pv_move_plan_from_vg(const struct vg *vg, struct pv_move_plan **ret_plan, st
 					    move_lv->name);
 		plan->total_extents += plan->chunks[s].extent_count;
 	}
-	/* which LV each chunk belongs to, for progress reports */
+	/* which LV each chunk belongs to, for progress reports (chunk c is pvmove0's segment c) */
 	for (size_t l = 0; l < vg->n_lvs; l++)
 		for (size_t s = 0; s < vg->lvs[l]->n_segments; s++) {
+			const struct vg_segment *seg = vg->lvs[l]->segments[s];
+			size_t lo = 0, hi = plan->n_chunks;
 			uint64_t le;
 
-			if (!segment_points_at(vg->lvs[l]->segments[s], move_lv->name, &le))
+			if (!segment_points_at(seg, move_lv->name, &le))
 				continue;
-			move_le = 0;
-			for (size_t c = 0; c < plan->n_chunks; c++) {
+			/* the first chunk starting at or after le */
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+
+				if (move_lv->segments[mid]->start_extent < le)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (size_t c = lo; c < plan->n_chunks && move_lv->segments[c]->start_extent < le + seg->extent_count;
+			     c++) {
 				struct pv_move_chunk *chunk = &plan->chunks[c];
 
-				if (le <= move_le && move_le < le + vg->lvs[l]->segments[s]->extent_count &&
-				    !chunk->lv_name) {
-					chunk->lv_name = strdup(vg->lvs[l]->name);
-					if (!chunk->lv_name)
-						return vg_error_set(err, -ENOMEM, "out of memory");
-					chunk->lv_start_extent = vg->lvs[l]->segments[s]->start_extent + (move_le - le);
-				}
-				move_le += chunk->extent_count;
+				if (chunk->lv_name)
+					continue;
+				chunk->lv_name = strdup(vg->lvs[l]->name);
+				if (!chunk->lv_name)
+					return vg_error_set(err, -ENOMEM, "out of memory");
+				chunk->lv_start_extent = seg->start_extent + (move_lv->segments[c]->start_extent - le);
 			}
 		}
 	plan->source_pv_index = plan->n_chunks ? plan->chunks[0].src_pv_index : 0;
@@ -768,7 +825,18 @@ int pv_move_plan_from_vg(const struct vg *vg, struct pv_move_plan **ret_plan, st
 static int move_lv_resolve(const struct vg *vg, const struct vg_lv *move_lv, uint64_t move_le, size_t *ret_pv,
 			   uint64_t *ret_pe, uint64_t *ret_run, struct vg_error *err)
 {
-	for (size_t s = 0; s < move_lv->n_segments; s++) {
+	size_t lo = 0, hi = move_lv->n_segments;
+
+	/* segments are sorted and contiguous: the last one starting at or before move_le */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (move_lv->segments[mid]->start_extent <= move_le)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (size_t s = lo; s < MIN(lo + 1, move_lv->n_segments); s++) {
 		const struct vg_segment *seg = move_lv->segments[s];
 		struct pv_move_chunk chunk;
 		uint64_t offset;

@@ -477,6 +477,60 @@ static void test_abort_at_every_chunk(void **state)
 	bench_close(&b);
 }
 
+/* A crash at each write of an abort's commit: the move is either still there (abort again) or gone; data intact. */
+static void test_crash_during_abort(void **state)
+{
+	struct bench b;
+	struct vg_error err = { 0 };
+	uint64_t before, writes_in_abort = 0;
+	unsigned still_moving = 0, aborted = 0;
+
+	bench_open(&b);
+	for (uint64_t n = 0; n == 0 || n <= writes_in_abort; n++) {
+		_cleanup_(pv_move_plan_freep) struct pv_move_plan *plan = NULL;
+		_cleanup_(pv_move_freep) struct pv_move *move = NULL;
+		struct pv_move_progress progress = { 0 };
+		struct pv_move_request req = { .source_pv = b.ids[0], .max_chunk_extents = 4 };
+		char when[64];
+
+		bench_restore(&b);
+		assert_int_equal(pv_move_plan(b.store->vg, &req, &plan, &err), 0);
+		assert_int_equal(pv_move_start(b.store, plan, &options, &move, &err), 0);
+		while (progress.chunks_moved < 2)
+			assert_int_equal(pv_move_step(move, &progress, &err), 0);
+		before = b.faults.writes_done;
+		b.faults.fail_write_at = n ? before + n : 0;
+		b.faults.power_cut = true;
+		if (n == 0) {
+			/* the clean abort, to count its writes */
+			assert_int_equal(pv_move_abort(move, &err), 0);
+			writes_in_abort = b.faults.writes_done - before;
+			assert_true(writes_in_abort >= 3 * N_PVS);
+			continue;
+		}
+		assert_true(pv_move_abort(move, &err) < 0);
+		memset(&b.faults, 0, sizeof(b.faults));
+		bench_load(&b);
+		snprintf(when, sizeof(when), "abort crashed at its write %" PRIu64, n);
+		lv_patterns(&b, true, when);
+		if (pv_move_in_progress(b.store->vg)) {
+			pv_move_free(move);
+			move = NULL;
+			assert_int_equal(pv_move_resume(b.store, &options, &move, &err), 0);
+			assert_int_equal(pv_move_abort(move, &err), 0);
+			still_moving++;
+		} else {
+			aborted++;
+		}
+		assert_false(pv_move_in_progress(b.store->vg));
+		assert_int_equal(vg_pv_used_extents(b.store->vg, 0), 6);
+		bench_load(&b);
+		lv_patterns(&b, true, when);
+	}
+	assert_true(still_moving > 0 && aborted > 0);
+	bench_close(&b);
+}
+
 static void test_one_lv_and_evacuate(void **state)
 {
 	struct bench b;
@@ -710,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_move_whole_pv),
 		cmocka_unit_test(test_refusals_write_nothing),
 		cmocka_unit_test(test_abort_at_every_chunk),
+		cmocka_unit_test(test_crash_during_abort),
 		cmocka_unit_test(test_one_lv_and_evacuate),
 		cmocka_unit_test(test_evacuate_empty_pv_and_bandwidth),
 		cmocka_unit_test(test_resume_lvm2_form),

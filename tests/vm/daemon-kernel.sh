@@ -194,9 +194,39 @@ mount -t ext4 -o ro /dev/vg_raid/lv_files /mnt/files
 mount -t ext4 -o ro /dev/vg_bulk/lv_rushes /mnt/rushes
 (cd /mnt/files && /usr/sbin/sha256sum -c all.sums >/dev/null) || die "lv_files after reboot"
 (cd /mnt/rushes && /usr/sbin/sha256sum -c /mnt/files/rushes.sums >/dev/null) || die "lv_rushes after reboot"
-umount /mnt/files /mnt/rushes
-stop_daemon
+umount /mnt/rushes
 say "after the reboot vgtoold started md0 md1 md2 and activated both LVs; all files intact"
+cp /mnt/files/all.sums /mnt/files/rushes.sums /tmp/
+umount /mnt/files
+
+# --- a wrong lv remove undone, and an LV read from one leg: vgrescue with md and dm stopped ---
+seq=\$(\$V --json vg show vg_bulk | sed -n 's/.*"seqno": *\([0-9]*\).*/\1/p' | head -n 1)
+\$V lv remove vg_bulk/lv_rushes >/dev/null || die "lv remove lv_rushes"
+stop_daemon
+/usr/sbin/dmsetup remove vg_raid-lv_files || die "dmsetup remove"
+for md in md0 md1 md2; do /usr/sbin/mdadm --stop /dev/\$md >/dev/null 2>&1 || die "mdadm --stop \$md"; done
+bulk="/dev/vda3 /dev/vdb3 /dev/vdc"
+/usr/sbin/vgrescue history vg_bulk \$bulk >/tmp/history || die "vgrescue history: \$(cat /tmp/history)"
+grep -q "^seqno \$seq " /tmp/history || die "seqno \$seq not in the history: \$(cat /tmp/history)"
+sums_before=\$(cat \$bulk | /usr/sbin/sha256sum)
+/usr/sbin/vgrescue restore vg_bulk --from \$seq \$bulk >/tmp/restore 2>&1 || true
+grep -q 'nothing written: add --write' /tmp/restore || die "restore without --write: \$(tail -3 /tmp/restore)"
+[ "\$(cat \$bulk | /usr/sbin/sha256sum)" = "\$sums_before" ] || die "restore without --write changed the disks"
+/usr/sbin/vgrescue restore vg_bulk --from \$seq --write \$bulk >/tmp/restore 2>&1 || die "restore: \$(cat /tmp/restore)"
+# lv_files from vdd alone (md0's rebuilt leg) and one leg of md1
+/usr/sbin/vgrescue extract vg_raid/lv_files --to /tmp/files.img /dev/vdd /dev/vda2 >/tmp/extract 2>&1 || die "extract: \$(cat /tmp/extract)"
+mount -t ext4 -o loop,ro /tmp/files.img /mnt/files || die "mount the extracted image"
+(cd /mnt/files && /usr/sbin/sha256sum -c /tmp/all.sums >/dev/null) || die "checksums of the extracted lv_files"
+umount /mnt/files; rm -f /tmp/files.img
+say "vgrescue: seqno \$seq of vg_bulk restored from the rings after a wrong lv remove; lv_files extracted from vdd alone, files intact"
+start_daemon
+[ -b /dev/mapper/vg_bulk-lv_rushes ] || die "restored lv_rushes not activated: \$(ls /dev/mapper)"
+mount -t ext4 -o ro /dev/vg_bulk/lv_rushes /mnt/rushes || die "mount restored lv_rushes"
+(cd /mnt/rushes && /usr/sbin/sha256sum -c /tmp/rushes.sums >/dev/null) || die "lv_rushes after the restore"
+umount /mnt/rushes
+/usr/sbin/lvm lvs --noheadings -o vg_name,lv_name vg_bulk 2>/dev/null | grep -q lv_rushes || die "stock lvs does not see the restored LV"
+stop_daemon
+say "vgtoold activated the restored lv_rushes; its files are intact and stock lvm2 lists it"
 EOG
 
 imgs=("$D/img/disk1.img" "$D/img/disk2.img" "$D/img/bulk.img" "$D/img/spare.img")

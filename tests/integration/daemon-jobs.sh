@@ -17,8 +17,11 @@ for leg in a b c d; do make_image "$D/img/$leg.img" 256M; done
 make_image "$D/img/other.img" 64M
 make_image "$D/img/r1.img" 32M
 make_image "$D/img/r2.img" 32M
+make_image "$D/img/s1.img" 32M
+make_image "$D/img/s2.img" 32M
 # r1 and r2 differ until a resync makes them equal
 dd if=/dev/urandom of="$D/img/r1.img" bs=1M seek=1 count=8 conv=notrunc status=none
+dd if=/dev/urandom of="$D/img/s1.img" bs=1M seek=20 count=8 conv=notrunc status=none
 # slow while the first copy is looked at, faster once only its end matters
 SLOW=$((16 << 20)) FAST=$((96 << 20))
 start_daemon "$D" "copy_rate = $SLOW"
@@ -44,18 +47,24 @@ leg_state() { # the daemon's state of a leg
 	json_get "$(rpc mirror.show '{"name":"md0"}')" '[l["state"] for l in j["mirror"]["legs"] if l["device"] == "'"$D/img/$1.img"'"][0]'
 }
 
-# restart_resumes LEG: start vgtoold again; its only job must be the copy to
-# LEG, resumed by itself from LEG's checkpoint: RESUMED_JOB, RESUMED_OFFSET
+# restart_resumes LEG: start vgtoold again; its only job on md0 must be the
+# copy to LEG, resumed by itself from LEG's checkpoint: RESUMED_JOB, RESUMED_OFFSET
 restart_resumes() {
-	local out
+	local out md0
 	RESUMED_OFFSET=$(recovery_offset "$1")
 	[ "$RESUMED_OFFSET" != none ] && [ "$RESUMED_OFFSET" -gt 0 ] || fail "no checkpoint on $1: $RESUMED_OFFSET"
 	start_daemon "$D" "copy_rate = $FAST"
 	out=$(rpc job.list)
-	assert_eq "['mirror.recover']" "$(json_get "$out" '[x["kind"] for x in j["jobs"]]')" "jobs after a restart"
-	assert_eq $((size - RESUMED_OFFSET * 512)) "$(json_get "$out" 'j["jobs"][0]["total_bytes"]')" \
+	md0='[x for x in j["jobs"] if x["target"] == "md0"]'
+	assert_eq "['mirror.recover']" "$(json_get "$out" '[x["kind"] for x in '"$md0"']')" "md0's jobs after a restart"
+	assert_eq $((size - RESUMED_OFFSET * 512)) "$(json_get "$out" "$md0"'[0]["total_bytes"]')" \
 		"the copy resumes at $1's checkpoint"
-	RESUMED_JOB=$(json_get "$out" 'j["jobs"][0]["id"]')
+	RESUMED_JOB=$(json_get "$out" "$md0"'[0]["id"]')
+}
+# resync_offset LEG: sectors, or "clean" (mdadm shows no resync offset of an active array)
+resync_offset() {
+	"$VGRESCUE" md examine --json "$D/img/$1.img" |
+		sed -n 's/.*"resync_offset_sectors": *\([0-9]*\).*/\1/p' | sed 's/^18446744073709551615$/clean/'
 }
 
 # the legs hold the same data, and mdadm sees what the daemon sees
@@ -169,7 +178,10 @@ echo "$out" | grep -q "job $job2" || fail "the refusal does not name job $job2: 
 out=$(rpc mirror.scrub '{"name":"md0"}') && fail "scrub during a copy succeeded"
 echo "$out" | grep -q "job cancel $job2" || fail "the refusal does not say how to cancel: $out"
 
-# SIGTERM in the middle of the copy: a checkpoint, a clean exit
+# SIGTERM in the middle of the copy and of a new mirror's resync: checkpoints, a clean exit
+out=$(rpc mirror.create '{"name":"md_s","legs":['$(img s1)','$(img s2)']}')
+size_s=$(json_get "$out" 'j["mirror"]["size_bytes"]')
+wait_progress "$(json_get "$out" 'j["job"]["id"]')" 0.05
 wait_progress "$job2" 0.05
 done_before=$(job_field "$job2" done_bytes)
 kill -TERM "$VGTOOLD_PID"
@@ -183,11 +195,22 @@ grep -q "stopped for shutdown" "$D/vgtoold.log" || fail "no word of the stopped 
 	fail "c's checkpoint ($(recovery_offset c) sectors) is behind what the job had done ($done_before bytes from $offset)"
 [ "$(count_events "$D/events1" job.progress "$job")" -ge 2 ] || fail "too few job.progress events: $(cat "$D/events1")"
 assert_eq 1 "$(count_events "$D/events1" job.cancelled "$job")" "job.cancelled events of job $job"
+resync_at=$(resync_offset s1)
+[ "$resync_at" != clean ] && [ "$resync_at" -gt 0 ] && [ $((resync_at * 512)) -lt "$size_s" ] ||
+	fail "no resync checkpoint on s1: $(examine s1)"
+assert_eq "$resync_at" "$(resync_offset s2)" "the resync checkpoint on both legs of md_s"
 
 # the next daemon resumes the copy by itself and completes it
 restart_resumes c
 job3=$RESUMED_JOB offset=$RESUMED_OFFSET
 subscribe "$D/events2"
+out=$(rpc job.list)
+assert_eq "[['mirror.resync', $((size_s - resync_at * 512))]]" \
+	"$(json_get "$out" '[[x["kind"], x["total_bytes"]] for x in j["jobs"] if x["target"] == "md_s"]')" \
+	"md_s's resync resumes at its checkpoint"
+wait_job "$(json_get "$out" '[x["id"] for x in j["jobs"] if x["target"] == "md_s"][0]')" done
+cmp -n "$size_s" "$D/img/s1.img" "$D/img/s2.img" || fail "md_s's legs differ after the resumed resync"
+assert_eq "clean clean" "$(resync_offset s1) $(resync_offset s2)" "md_s's resync offsets once clean"
 wait_job "$job3" done
 check_in_sync a c
 sleep 0.2

@@ -148,6 +148,33 @@ no_pvck_complaints() {
 	done
 }
 
+# expect_refusal RUNNER WORD... -- ARGS...: `RUNNER ARGS...` is refused (exit
+# status 1, no sanitizer report), its message says every WORD
+# (case-insensitive), and no image $WORK/pv*.img changed. Counts $refusals.
+refusals=0
+expect_refusal() {
+	local runner=$1 words=() rc=0 w
+	shift
+	while [ "$1" != -- ]; do
+		words+=("$1")
+		shift
+	done
+	shift
+	sha256sum "$WORK"/pv*.img >"$WORK/sums.before"
+	"$runner" "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+	[ "$rc" = 1 ] || fail "'$*': exit status $rc where a refusal (1) was expected: $(cat "$WORK/out" "$WORK/err")"
+	# a sanitizer build also exits 1 when it stops on an error
+	! grep -q -e 'Sanitizer' -e 'runtime error' "$WORK/err" || fail "'$*': $(cat "$WORK/err")"
+	for w in "${words[@]}"; do
+		grep -qiF -- "$w" "$WORK/err" || fail "'$*': the message does not say '$w': $(cat "$WORK/err")"
+	done
+	sha256sum "$WORK"/pv*.img >"$WORK/sums.after"
+	cmp -s "$WORK/sums.before" "$WORK/sums.after" ||
+		fail "'$*' was refused but changed the images: $(diff "$WORK/sums.before" "$WORK/sums.after")"
+	refusals=$((refusals + 1))
+	echo "refused: $*: $(sed 's/^[a-z-]*: //' "$WORK/err")"
+}
+
 # start_daemon DIR [EXTRA-DAEMON-SETTINGS]: a vgtoold with the none backend
 # managing the image files DIR/img/*.img, its socket DIR/sock, its state in
 # DIR/state. Sets VGTOOLD_PID and SOCK.

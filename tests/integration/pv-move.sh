@@ -145,7 +145,13 @@ lvm_sees "after the killed move completed"
 check_data "after the killed move completed"
 
 # --- evacuate L0 (two extents of c) and take it out of the VG in the final commit
-out=$(M move vgm "$L0" --evacuate) || fail "evacuate: $out"
+# stopped after its first chunk, then resumed: the resume knows from pvmove0's tag to take L0 out
+out=$(M move vgm "$L0" --evacuate --chunk-extents 1 --stop-after-chunks 1) || fail "evacuate: $out"
+assert_eq "stopped after 1 chunks: 1 of 2 moved" "$out" "stopped evacuation"
+lvm_sees "evacuation after 1 chunk"
+assert_eq vgtool_evacuate "$(stock_lvm lvs -a --noheadings -o lv_tags vgm/pvmove0 | xargs)" "tag of pvmove0"
+check_data "evacuation after 1 chunk"
+out=$(M resume vgm) || fail "resume of the evacuation: $out"
 lvm_sees "after the evacuation"
 assert_eq "" "$(stock_lvm pvs --noheadings -o vg_name "$L0" | xargs)" "VG of $L0 after the evacuation"
 assert_eq 2 "$(stock_lvm vgs --noheadings -o pv_count vgm | xargs)" "PVs of vgm after the evacuation"

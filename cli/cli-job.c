@@ -59,7 +59,7 @@ static const char *error_text(struct json_object *job, char *buf, size_t len)
 
 void cli_job_table(struct json_object *jobs, struct strbuf *out)
 {
-	static const char *const headers[] = { "ID", "KIND", "STATE", "PROGRESS", "STARTED" };
+	static const char *const headers[] = { "ID", "KIND", "TARGET", "STATE", "PROGRESS", "STARTED" };
 	_cleanup_(table_freep) struct table *t = NULL;
 	size_t n = cli_array_length(jobs);
 
@@ -69,13 +69,14 @@ void cli_job_table(struct json_object *jobs, struct strbuf *out)
 	}
 	t = table_new(headers, ARRAY_SIZE(headers));
 	table_align_right(t, 0);
-	table_align_right(t, 3);
+	table_align_right(t, 4);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *job = json_object_array_get_idx(jobs, i);
 		char buf[256];
 
 		table_cell(t, cli_scalar_text(cli_get(job, "id"), buf, sizeof(buf)));
 		table_cell(t, cli_str(job, "kind"));
+		table_cell(t, cli_strd(job, "target", "-"));
 		table_cell(t, cli_str(job, "state"));
 		table_cell(t, progress_text(job, buf, sizeof(buf)));
 		table_cell(t, cli_time_text(cli_get(job, "started"), buf, sizeof(buf)));
@@ -90,6 +91,8 @@ void cli_job_block(struct json_object *job, struct strbuf *out)
 
 	strbuf_printf(out, "job %s\n", cli_scalar_text(cli_get(job, "id"), buf, sizeof(buf)));
 	cli_block_line(out, "kind", "%s", cli_strd(job, "kind", "-"));
+	if (cli_get(job, "target"))
+		cli_block_line(out, "target", "%s", cli_strd(job, "target", "-"));
 	cli_block_line(out, "state", "%s", cli_strd(job, "state", "-"));
 	cli_block_line(out, "progress", "%s", progress_text(job, buf, sizeof(buf)));
 	cli_block_line(out, "started", "%s", cli_time_text(cli_get(job, "started"), buf, sizeof(buf)));

@@ -245,7 +245,7 @@ vgt mirror remove-leg md0 "$D/img/d.img" >/dev/null
 out=$(vgt mirror add-leg md0 "$D/img/c.img" --no-wait)
 job6=$(echo "$out" | sed -n 's/^(follow it with: vgtool job wait \([0-9]*\))$/\1/p')
 [ -n "$job6" ] || fail "add-leg --no-wait does not say how to follow the job: $out"
-vgt job list | grep -Eq "^ *$job6 +mirror.add_leg +running " || fail "job list: $(vgt job list)"
+vgt job list | grep -Eq "^ *$job6 +mirror.add_leg +md0 +running " || fail "job list: $(vgt job list)"
 vgt job cancel "$job6" | grep -Eq "state: +cancelled" || fail "job cancel did not cancel job $job6"
 rc=0
 vgt job wait "$job6" >"$WORK/out" 2>"$WORK/err" || rc=$?

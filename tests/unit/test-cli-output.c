@@ -293,21 +293,22 @@ static void test_dry_run_plan_text(void **state)
 
 static void test_jobs_metadata_host(void **state)
 {
-	assert_renders("ID  KIND    STATE    PROGRESS  STARTED\n"
-		       " 3  resync  running       45%  2023-11-14 22:13:20 UTC\n"
-		       "12  scrub   done         100%  2023-11-14 22:13:25 UTC\n",
+	assert_renders("ID  KIND    TARGET  STATE    PROGRESS  STARTED\n"
+		       " 3  resync  md0     running       45%  2023-11-14 22:13:20 UTC\n"
+		       "12  scrub   -       done         100%  2023-11-14 22:13:25 UTC\n",
 		       "job", "list", "{}",
-		       "{\"jobs\":[{\"id\":3,\"kind\":\"resync\",\"state\":\"running\",\"progress\":0.456,\"started\":1700000000},"
+		       "{\"jobs\":[{\"id\":3,\"kind\":\"resync\",\"target\":\"md0\",\"state\":\"running\",\"progress\":0.456,\"started\":1700000000},"
 		       "{\"id\":12,\"kind\":\"scrub\",\"state\":\"done\",\"progress\":1,\"started\":1700000005,\"finished\":1700000100}]}",
 		       'h', false);
 	assert_renders("job 4\n"
 		       "  kind:          resync\n"
+		       "  target:        md5\n"
 		       "  state:         failed\n"
 		       "  progress:      10%\n"
 		       "  started:       2023-11-14T22:13:20Z\n"
 		       "  error:         write error on /dev/sdd5\n",
 		       "job", "show", "{\"id\":4}",
-		       "{\"job\":{\"id\":4,\"kind\":\"resync\",\"state\":\"failed\",\"progress\":0.1,"
+		       "{\"job\":{\"id\":4,\"kind\":\"resync\",\"target\":\"md5\",\"state\":\"failed\",\"progress\":0.1,"
 		       "\"started\":\"2023-11-14T22:13:20Z\",\"error\":{\"message\":\"write error on /dev/sdd5\"}}}",
 		       'h', false);
 	assert_renders("SEQNO  TIME                     SIZE   FILE  DESCRIPTION\n"

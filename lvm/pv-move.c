@@ -365,6 +365,11 @@ int pv_move_plan(const struct vg *vg, const struct pv_move_request *req, struct 
 			return r;
 		if (!on_src)
 			continue;
+		for (size_t b = 0; b < req->n_busy_lvs; b++)
+			if (streq(req->busy_lvs[b], lv->name))
+				return vg_error_set(err, -EBUSY,
+						    "LV %s is in use; it must be inactive for its extents on PV %s to be moved",
+						    lv->name, pv_name(vg, src, buf));
 		selected_lvs++;
 		for (size_t s = 0; s < lv->n_segments; s++)
 			if (lv->segments[s]->is_striped && lv->segments[s]->stripes[0].pv_index == src)

@@ -45,6 +45,12 @@ struct pv_move_request {
 	const char *lv_name;           /* only this LV's extents on the source; NULL: every LV */
 	uint64_t max_chunk_extents;    /* 0: PV_MOVE_DEFAULT_CHUNK_EXTENTS */
 	bool evacuate;                 /* the final commit also takes the source PV out of the VG */
+	/*
+	 * LVs the caller knows to be in use (active, open): the offline copy
+	 * must not move their extents under a reader or writer.
+	 */
+	const char *const *busy_lvs;
+	size_t n_busy_lvs;
 };
 
 /* One checkpointed piece of a move: a run of an LV's extents going from one PV run to another. */
@@ -79,6 +85,7 @@ DEFINE_CLEANUP_FUNC(struct pv_move_plan, pv_move_plan_free)
  * -EINVAL a destination is the source or not allocatable, the LV has no
  * extent on the source; -ENODATA nothing to move (and no evacuation);
  * -ENOSPC the destinations have fewer free extents than the move needs;
+ * -EBUSY an LV with extents to move is among req->busy_lvs;
  * -EOPNOTSUPP an LV on the source is striped over several PVs or is of a
  * kind kept verbatim (raid, thin, ...).
  */

@@ -75,7 +75,8 @@ refuse "LV c has no extents on PV" -- move vgm "$L0" --lv c
 refuse "source PV" "is not in VG vgm" -- move vgm "$L3"
 refuse "no LV called nosuch" -- move vgm "$L0" --lv nosuch
 refuse "no move in progress" -- resume vgm
-assert_eq 6 "$refusals" "refusals"
+refuse "LV b is in use" -- move vgm "$L0" "$L2" --busy b
+assert_eq 7 "$refusals" "refusals"
 
 # room on L1 and L2 for the moves
 E lvremove vgm/fill

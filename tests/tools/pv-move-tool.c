@@ -7,14 +7,15 @@
  *   pv-move-tool --devices DEV[,DEV...] VERB ARGS...
  *
  *   move VG SRC [DST...] [--lv LV] [--evacuate] [--chunk-extents N]
- *        [--bandwidth BYTES_PER_S] [--stop-after-chunks N]
+ *        [--bandwidth BYTES_PER_S] [--stop-after-chunks N] [--busy LV]...
  *   resume VG [--stop-after-chunks N]
  *   abort VG
  *   status VG               "no move" or "moving LV: M of N chunks, E of T extents"
  *   lv-read VG LV           the LV's bytes, read through the metadata, to stdout
  *   lv-write VG LV          stdin written into the LV through the metadata
  *
- * SRC and DST are device paths. --stop-after-chunks leaves the move where a
+ * SRC and DST are device paths. --busy names an LV in use (the daemon knows
+ * which are active); its extents are not moved. --stop-after-chunks leaves the move where a
  * crash after that many checkpoints would (exit 0, "stopped after N chunks").
  * Every failure prints the library's message and exits 1; usage errors exit 2.
  */
@@ -227,6 +228,7 @@ static int run(struct tool *t, int argc, char **argv)
 		{ "chunk-extents", required_argument, NULL, 'c' },
 		{ "bandwidth", required_argument, NULL, 'b' },
 		{ "stop-after-chunks", required_argument, NULL, 's' },
+		{ "busy", required_argument, NULL, 'B' },
 		{},
 	};
 	struct pv_move_request req = { 0 };
@@ -234,6 +236,7 @@ static int run(struct tool *t, int argc, char **argv)
 	_cleanup_(pv_move_plan_freep) struct pv_move_plan *plan = NULL;
 	_cleanup_(pv_move_freep) struct pv_move *move = NULL;
 	_cleanup_free_ const char **dests = NULL;
+	_cleanup_free_ const char **busy = NULL;
 	const char *verb, *vg_name;
 	uint64_t stop_after = UINT64_MAX;
 	int c, r;
@@ -259,6 +262,16 @@ static int run(struct tool *t, int argc, char **argv)
 			if (parse_u64(optarg, "--stop-after-chunks", &stop_after) < 0)
 				return -EDOM;
 			break;
+		case 'B': {
+			const char **grown = realloc(busy, (req.n_busy_lvs + 1) * sizeof(*grown));
+
+			if (!grown)
+				return vg_error_set(&t->err, -ENOMEM, "out of memory");
+			busy = grown;
+			busy[req.n_busy_lvs++] = optarg;
+			req.busy_lvs = busy;
+			break;
+		}
 		default:
 			return -EDOM;
 		}

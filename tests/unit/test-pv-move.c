@@ -349,6 +349,17 @@ static void test_refusals_write_nothing(void **state)
 	struct pv_move_request no_lv = { .source_pv = b.ids[0], .lv_name = "zz" };
 	assert_int_equal(pv_move_plan(b.store->vg, &no_lv, &plan, &err), -ENOENT);
 
+	const char *busy[] = { "c", "b" };
+	struct pv_move_request in_use = { .source_pv = b.ids[0], .busy_lvs = busy, .n_busy_lvs = 2 };
+	assert_int_equal(pv_move_plan(b.store->vg, &in_use, &plan, &err), -EBUSY);
+	assert_string_equal(err.message, "LV b is in use; it must be inactive for its extents on PV mem0 to be moved");
+	/* c is busy but not on mem0: moving only a is fine */
+	in_use.n_busy_lvs = 1;
+	in_use.lv_name = "a";
+	assert_int_equal(pv_move_plan(b.store->vg, &in_use, &plan, &err), 0);
+	pv_move_plan_free(plan);
+	plan = NULL;
+
 	struct pv_move_request empty = { .source_pv = b.ids[2] };
 	assert_int_equal(pv_move_plan(b.store->vg, &empty, &plan, &err), -ENODATA);
 	assert_string_equal(err.message, "PV mem2 holds no extents to move");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The mirror recovery job: a joining leg's copy in steps (see job-mirror.h). */
+/* Mirror jobs: a joining leg's copy and a dirty mirror's resync, in steps (see job-mirror.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The mirror recovery job: the copy that brings a joining (recovering or
- * replacement) leg of a mirror in sync, done in steps while the mirror
- * keeps serving as a PV.
+ * Mirror jobs, done in steps while the mirror keeps serving as a PV: the
+ * copy that brings a joining (recovering or replacement) leg in sync, and
+ * the resync that makes a dirty mirror's legs equal (job_mirror_resync_start).
  *
  * Why the mirror stays correct meanwhile: the mirror's device writes to
  * every fresh leg holding a slot, the recovering one included, over its

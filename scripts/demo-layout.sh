@@ -3,8 +3,9 @@
 # The demo (called by scripts/demo.sh with the build directory): the seed
 # layout of DESIGN.md end to end through vgtool and vgtoold on image files
 # (activation backend "none"), then the rescue from one surviving leg with
-# vgrescue — and, when QEMU is at hand, the same layout run by stock mdadm
-# and lvm2 on Debian's kernel with the data read back from one leg.
+# vgrescue — then the layout on md and device-mapper (scripts/demo-kernel.sh:
+# natively when this kernel has them, else in a QEMU VM on Debian's kernel),
+# and stock mdadm and lvm2 running what vgtoold wrote.
 set -euo pipefail
 build=${1:?usage: demo-layout.sh BUILDDIR}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -76,8 +77,19 @@ else
 	echo "lv_files differs!"; exit 1
 fi
 
-if [ "$(id -u)" = 0 ] && command -v qemu-system-x86_64 >/dev/null; then
-	say "the same on a real kernel: stock mdadm and lvm2 in a QEMU VM, rescue from one leg"
-	top_srcdir="$top" top_builddir="$build" VG_VM_CACHE="$build/tests/vm/cache" bash "$top/tests/vm/stock-tools.sh"
+kernel_ready() {
+	modprobe -q raid1 2>/dev/null || true
+	modprobe -q dm-mod 2>/dev/null || true
+	[ -e /proc/mdstat ] && grep -q raid1 /proc/mdstat && [ -e /dev/mapper/control ]
+}
+vm_env=(top_srcdir="$top" top_builddir="$build" VG_VM_CACHE="$build/tests/vm/cache")
+if [ "$(id -u)" = 0 ] && kernel_ready; then
+	say "the seed layout on this host's md and device-mapper (activation = kernel, loop devices)"
+	bash "$top/scripts/demo-kernel.sh" "$build"
+elif [ "$(id -u)" = 0 ] && command -v qemu-system-x86_64 >/dev/null; then
+	say "this kernel has no md or device-mapper: the seed layout on them in a QEMU VM on Debian's kernel"
+	env "${vm_env[@]}" bash "$top/tests/vm/demo-kernel.sh"
+	say "stock mdadm and lvm2 in a QEMU VM run what vgtoold wrote; rescue from one leg"
+	env "${vm_env[@]}" bash "$top/tests/vm/stock-tools.sh"
 fi
 say "done"

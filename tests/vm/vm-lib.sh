@@ -60,7 +60,7 @@ vm_build_initramfs() {
 	mkdir -p "$tree"/{bin,sbin,etc,proc,sys,dev,tmp,mnt,run,lib/modules,etc/lvm}
 	cp /bin/busybox "$tree/bin/busybox"
 	for bin in /usr/sbin/mdadm /usr/sbin/lvm /usr/sbin/dmsetup /usr/sbin/mkfs.ext4 /usr/sbin/losetup /usr/sbin/e2fsck \
-		/usr/sbin/resize2fs /usr/bin/sha256sum /usr/bin/qemu-img /usr/bin/qemu-io \
+		/usr/sbin/resize2fs /usr/bin/sha256sum /usr/bin/qemu-img /usr/bin/qemu-io /bin/bash \
 		"$top_builddir/daemon/vgtoold" "$top_builddir/cli/vgtool" "$top_builddir/metadata-tools/vgrescue" \
 		"$top_builddir/tests/tools/kernel-tool"; do
 		[ -x "$bin" ] && vm_copy_binary "$bin" "$tree"

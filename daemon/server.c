@@ -917,6 +917,7 @@ int server_run(struct server *server, struct vg_error *err)
 			if (host_rescan(server->host, &rescan_err) < 0)
 				vg_log(LOG_ERR, "rescanning devices failed: %s", rescan_err.message);
 		}
+		handlers_watch_kernel(server, server->host);
 		for (struct connection *c = server->connections; c; c = c->next)
 			process_input(server, c);
 		commit_staged(server);

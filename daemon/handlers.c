@@ -1316,6 +1316,17 @@ static int mirror_create(struct handler_ctx *ctx, struct json_object *params, st
 	return rescan_and_show(ctx, name, ret, e);
 }
 
+/* A mirror as replies show it, with the number of the job working on it while one runs. */
+static struct json_object *mirror_json(struct handler_ctx *ctx, const struct host_device *mirror)
+{
+	struct json_object *obj = host_mirror_json(ctx->host, mirror);
+	struct job *job = jobs_running_on(server_jobs(ctx->server), mirror->path);
+
+	if (job)
+		json_object_object_add(obj, "job", json_object_new_uint64(job->id));
+	return obj;
+}
+
 static int mirror_list(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
 		       struct rpc_error *e)
 {
@@ -1323,7 +1334,7 @@ static int mirror_list(struct handler_ctx *ctx, struct json_object *params, stru
 
 	for (size_t i = 0; i < ctx->host->n_devices; i++)
 		if (ctx->host->devices[i]->is_mirror)
-			json_object_array_add(mirrors, host_mirror_json(ctx->host, ctx->host->devices[i]));
+			json_object_array_add(mirrors, mirror_json(ctx, ctx->host->devices[i]));
 	json_object_object_add(obj, "mirrors", mirrors);
 	*ret = obj;
 	return 0;
@@ -1337,7 +1348,7 @@ static int mirror_show(struct handler_ctx *ctx, struct json_object *params, stru
 	if (!mirror)
 		return e->errno_code;
 	*ret = json_object_new_object();
-	json_object_object_add(*ret, "mirror", host_mirror_json(ctx->host, mirror));
+	json_object_object_add(*ret, "mirror", mirror_json(ctx, mirror));
 	return 0;
 }
 

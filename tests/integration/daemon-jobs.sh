@@ -142,6 +142,7 @@ assert_eq recovering "$(json_get "$out" '[l["state"] for l in j["mirror"]["legs"
 	"c in the add_leg reply"
 assert_eq "[$job]" "$(json_get "$(rpc job.list)" '[x["id"] for x in j["jobs"] if x["state"] == "running"]')" "running jobs"
 assert_eq 1 "$(json_get "$(rpc host.status)" 'j["jobs"]')" "host.status jobs"
+assert_eq "$job" "$(json_get "$(rpc mirror.show '{"name":"md0"}')" 'j["mirror"]["job"]')" "the job in mirror.show"
 
 wait_progress "$job" 0.02
 p1=$(job_field "$job" done_bytes)

@@ -2022,3 +2022,73 @@ int md_mirror_wipe_super(struct blockdev *dev, struct vg_error *err)
 		return r;
 	return step_run(&plan.steps[0], err);
 }
+
+/* ---- legs written outside md ---- */
+
+bool md_mirror_leg_left_behind(const struct md_mirror_view *view, size_t k)
+{
+	const struct md_mirror_leg *leg = &view->legs[k];
+
+	return leg->role < view->raid_disks && (!leg->present || !leg->fresh);
+}
+
+int md_mirror_outdate_absent(const struct md_mirror_view *view, const struct md_mirror_options *opts,
+			     struct vg_error *err)
+{
+	_cleanup_(plan_done) struct plan plan = { 0 };
+	struct md_mirror_options forced;
+	struct roles_plan rp;
+	uint64_t events = view->legs[view->reference].sb.events;
+	int marked = 0, r;
+
+	opts = options_or_default(opts);
+	for (size_t k = 0; k < view->n_legs; k++)
+		if (md_mirror_leg_left_behind(view, k))
+			marked++;
+	if (marked == 0)
+		return 0;
+	if (md_mirror_view_source(view) < 0)
+		return vg_error_set(err, -ENODEV, "no present in-sync leg of the mirror is left to record the change");
+	if (events > UINT64_MAX - MD_MIRROR_OUTDATE_EVENTS)
+		return vg_error_set(err, -EOVERFLOW, "the mirror's event counter cannot grow further");
+	/* The legs not given are the very ones to mark: that is what force does to them. */
+	forced = *opts;
+	forced.force = true;
+	r = plan_begin(view, &forced, -1, MD_ROLE_SPARE, &rp, err);
+	if (r < 0)
+		return r;
+	rp.events = events + MD_MIRROR_OUTDATE_EVENTS;
+	r = plan_staying(&plan, view, &rp, -1, err);
+	if (r < 0)
+		return r;
+	if (plan.n_steps == 0)
+		return vg_error_set(err, -ENODEV, "no present leg of the mirror is left to record the change");
+	r = plan_check(&plan, view, err);
+	if (r < 0)
+		return r;
+	/*
+	 * The bitmap does not know what was written outside md: raise
+	 * events_cleared so md rebuilds a re-added leg in full rather than
+	 * from the bitmap. Before the superblocks, as a bitmap may run ahead.
+	 */
+	for (size_t i = 0; i < plan.n_steps; i++) {
+		const struct step *s = &plan.steps[i];
+		struct md_bitmap_super bm;
+
+		if (s->kind != STEP_SUPER || s->bitmap != BITMAP_HEADER)
+			continue;
+		r = md_bitmap_read(s->dev, &s->sb, &bm, err);
+		if (r < 0)
+			return r;
+		bm.events = s->sb.events;
+		bm.events_cleared = s->sb.events;
+		r = md_bitmap_write_header(s->dev, &s->sb, &bm, err);
+		if (r < 0)
+			return r;
+		r = blockdev_flush(s->dev, err);
+		if (r < 0)
+			return r;
+	}
+	r = plan_run(&plan, view, err);
+	return r < 0 ? r : marked;
+}

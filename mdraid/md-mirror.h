@@ -220,6 +220,35 @@ int md_mirror_fail(const struct md_mirror_view *view, size_t leg, const struct m
 		   struct vg_error *err);
 
 /*
+ * How far md_mirror_outdate_absent raises events past the reference: a leg
+ * not given may stand one event ahead of the given ones (which still count
+ * as fresh beside it, mdadm's margin of one), and must end up beyond that
+ * margin too.
+ */
+#define MD_MIRROR_OUTDATE_EVENTS 3
+
+/*
+ * The present legs of @view were written outside md (vgrescue restore
+ * --write given only some legs): record on them that every other member
+ * the reference has in a slot — a leg not given, or a stale one — is out of
+ * date, so that md, mdadm and md_mirror_view_read take the present legs as
+ * the mirror and rebuild the others from them in full, never the other way
+ * round. Like md_mirror_fail for all of those legs at once (missing ones
+ * are marked faulty as with opts->force), with events raised by
+ * MD_MIRROR_OUTDATE_EVENTS past the reference's instead of one, so the
+ * legs left behind fall outside mdadm's margin whatever their roles say.
+ * With a bitmap, its events and events_cleared are raised to the new count
+ * first, so md takes a leg re-added later for a full recovery, not a
+ * bitmap-based one. Build @view from the written legs only (with the
+ * mirror's uuid). Returns the number of legs marked; 0 (nothing written)
+ * when every member was present and fresh.
+ */
+int md_mirror_outdate_absent(const struct md_mirror_view *view, const struct md_mirror_options *opts,
+			     struct vg_error *err);
+/* Does md_mirror_outdate_absent mark legs[k]? A member in a slot that is missing or stale. */
+bool md_mirror_leg_left_behind(const struct md_mirror_view *view, size_t k);
+
+/*
  * Remove a faulty, spare or stale leg (-EBUSY for a working one: fail it
  * first): its dev_roles entry becomes unused on every staying leg; then,
  * when present, its first opts->zero_bytes are zeroed and its superblock

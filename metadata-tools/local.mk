@@ -20,7 +20,8 @@ RESCUE_INTEGRATION_TESTS = \
 	tests/integration/rescue.sh \
 	tests/integration/rescue-hostile.sh \
 	tests/integration/rescue-striped.sh \
-	tests/integration/rescue-backups.sh
+	tests/integration/rescue-backups.sh \
+	tests/integration/rescue-one-leg.sh
 TESTS += $(RESCUE_INTEGRATION_TESTS)
 EXTRA_DIST += $(RESCUE_INTEGRATION_TESTS) tests/integration/stripe-reference.py
 

@@ -10,12 +10,22 @@
  *
  * restore: write a chosen version back as the next seqno, as vgcfgrestore
  * does, through the same two-phase commit vgtoold uses (vg_commit), to
- * every PV — for a PV on a mirror, to every fresh leg alike, so the legs
- * stay identical. Refused when the devices do not match the text's PVs (ids,
- * sizes), and without --write, where it prints what would be written. With
- * --json the report says which version was chosen (seqno, where it was
+ * every PV — for a PV on a mirror, to every fresh leg given alike, so the
+ * legs stay identical. Refused when the devices do not match the text's PVs
+ * (ids, sizes), and without --write, where it prints what would be written.
+ * With --json the report says which version was chosen (seqno, where it was
  * found), the devices written or that would be written, and every reason
  * for a refusal.
+ *
+ * A mirror of which only some members were given (the rescue case: one
+ * surviving leg) must not keep the others looking in sync: their data
+ * areas still hold the old metadata, and md would assemble them beside the
+ * written legs and serve either version. Once the commit succeeded, the
+ * written legs' md superblocks mark every member left behind faulty, with
+ * events beyond mdadm's margin (md_mirror_outdate_absent), so md and
+ * vgtoold take the written legs as the mirror and rebuild the others from
+ * them in full. The report names, per mirror, the legs written and those
+ * marked for a full rebuild.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -256,6 +266,18 @@ static int choose_version(struct rescue_model *model, const char *name, const ch
 	return 0;
 }
 
+/* A mirror restore writes to: the legs written, and the members left behind. */
+struct restore_mirror {
+	size_t mirror; /* index into model->mirrors */
+	struct blockdev *written[ARRAY_SIZE(((struct rescue_home *)NULL)->readers)];
+	size_t n_written;
+	/* The mirror as its written legs alone see it: what md_mirror_outdate_absent changes. */
+	struct md_mirror_view *written_view;
+	size_t n_left_behind; /* members marked (or to be marked) for a full rebuild */
+	bool marked;          /* the written legs now record it */
+	uint64_t events;      /* the written legs' events afterwards */
+};
+
 /* What restore did or would do, for the text and --json reports. */
 struct restore_report {
 	struct json_object *refusals; /* strings; NULL without --json */
@@ -265,6 +287,8 @@ struct restore_report {
 	struct rescue_home *homes;
 	struct vg_commit_target *targets;
 	size_t n_targets;
+	struct restore_mirror *mirrors;
+	size_t n_mirrors;
 	struct strbuf text; /* the text written, or that would be */
 	bool written;
 };
@@ -276,6 +300,9 @@ static void restore_report_done(struct restore_report *report)
 	rescue_model_free(report->model);
 	free(report->homes);
 	free(report->targets);
+	for (size_t i = 0; i < report->n_mirrors; i++)
+		md_mirror_view_free(report->mirrors[i].written_view);
+	free(report->mirrors);
 	strbuf_done(&report->text);
 }
 
@@ -296,6 +323,160 @@ static void refuse(struct restore_report *report, const char *fmt, ...)
 	rescue_error("%s", msg);
 	if (report->refusals)
 		json_object_array_add(report->refusals, json_object_new_string(msg));
+}
+
+/* The path of a member left behind, legs[k] of rm->written_view, when it was given (a stale leg); else NULL. */
+static const char *left_behind_path(const struct restore_report *report, const struct restore_mirror *rm, size_t k)
+{
+	const struct md_mirror_leg *leg = &rm->written_view->legs[k];
+	const struct rescue_mirror *m = &report->model->mirrors[rm->mirror];
+
+	for (size_t l = 0; l < m->view->n_legs; l++)
+		if (m->view->legs[l].dev_number == leg->dev_number && m->leg_device[l] >= 0)
+			return report->model->devices[m->leg_device[l]].path;
+	return NULL;
+}
+
+/*
+ * Each mirror the commit writes to: the legs written (the home's readers)
+ * and, from the view of those legs alone, the members left behind. Read
+ * before anything is written, so a mirror that cannot be read this way is
+ * a refusal.
+ */
+static void plan_mirrors(const struct vg *vg, struct restore_report *report)
+{
+	struct vg_error err = { 0 };
+
+	report->mirrors = calloc(vg->n_pvs + 1, sizeof(*report->mirrors));
+	if (!report->mirrors) {
+		refuse(report, "out of memory");
+		return;
+	}
+	for (size_t p = 0; p < vg->n_pvs; p++) {
+		const struct rescue_home *h = &report->homes[p];
+		const struct rescue_mirror *m;
+		struct restore_mirror *rm;
+		bool seen = false;
+
+		if (h->mirror < 0)
+			continue;
+		for (size_t i = 0; i < report->n_mirrors; i++)
+			seen |= report->mirrors[i].mirror == (size_t)h->mirror;
+		if (seen)
+			continue;
+		m = &report->model->mirrors[h->mirror];
+		rm = &report->mirrors[report->n_mirrors++];
+		rm->mirror = (size_t)h->mirror;
+		for (size_t k = 0; k < h->n_readers; k++)
+			rm->written[rm->n_written++] = report->model->devices[h->readers[k]].dev;
+		if (md_mirror_view_read(rm->written, rm->n_written, m->view->uuid, &rm->written_view, &err) < 0) {
+			refuse(report, "refusing: mirror %s read from the legs to write: %s", rescue_mirror_name(m),
+			       err.message);
+			return;
+		}
+		for (size_t k = 0; k < rm->written_view->n_legs; k++)
+			if (md_mirror_leg_left_behind(rm->written_view, k))
+				rm->n_left_behind++;
+		rm->events = rm->written_view->events;
+	}
+}
+
+/*
+ * After the commit: on each mirror with members left behind, the written
+ * legs record them faulty (md_mirror_outdate_absent). A failure here is
+ * reported with what it means: the legs now differ and md does not know.
+ */
+static void mark_mirrors(const char *name, struct restore_report *report)
+{
+	for (size_t i = 0; i < report->n_mirrors; i++) {
+		struct restore_mirror *rm = &report->mirrors[i];
+		const char *mirror = rescue_mirror_name(&report->model->mirrors[rm->mirror]);
+		struct vg_error err = { 0 };
+		int r;
+
+		if (rm->n_left_behind == 0)
+			continue;
+		r = md_mirror_outdate_absent(rm->written_view, NULL, &err);
+		if (r < 0) {
+			refuse(report,
+			       "VG %s was written, but marking the legs of mirror %s that were not written as out of "
+			       "date failed: %s; its legs now differ, and md does not know which one is current",
+			       name, mirror, err.message);
+			continue;
+		}
+		rm->marked = r > 0;
+		if (rm->marked)
+			rm->events = rm->written_view->events + MD_MIRROR_OUTDATE_EVENTS;
+	}
+}
+
+static struct json_object *mirrors_json(const struct restore_report *report)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < report->n_mirrors; i++) {
+		const struct restore_mirror *rm = &report->mirrors[i];
+		const struct rescue_mirror *m = &report->model->mirrors[rm->mirror];
+		struct json_object *o = json_object_new_object(), *written = json_object_new_array(),
+				   *rebuild = json_object_new_array();
+
+		json_object_object_add(o, "mirror", json_object_new_string(rescue_mirror_name(m)));
+		json_object_object_add(o, "uuid", json_object_new_string(m->uuid_text));
+		for (size_t k = 0; k < rm->n_written; k++)
+			json_object_array_add(written, json_object_new_string(rm->written[k]->path));
+		json_object_object_add(o, "written_legs", written);
+		for (size_t k = 0; rm->written_view && k < rm->written_view->n_legs; k++) {
+			const struct md_mirror_leg *leg = &rm->written_view->legs[k];
+			const char *path = left_behind_path(report, rm, k);
+			struct json_object *l;
+
+			if (!md_mirror_leg_left_behind(rm->written_view, k))
+				continue;
+			l = json_object_new_object();
+			json_object_object_add(l, "device", path ? json_object_new_string(path) : NULL);
+			json_object_object_add(l, "dev_number", json_object_new_int64(leg->dev_number));
+			json_object_object_add(l, "slot", json_object_new_int64(leg->role));
+			json_object_array_add(rebuild, l);
+		}
+		json_object_object_add(o, "rebuild_legs", rebuild);
+		json_object_object_add(o, "marked", json_object_new_boolean(rm->marked));
+		json_object_object_add(o, "events", rescue_json_u64(rm->events));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* One line per mirror: the legs written and those marked (or to be marked) for a full rebuild. */
+static void print_mirrors(const struct restore_report *report, const char *prefix)
+{
+	for (size_t i = 0; i < report->n_mirrors; i++) {
+		const struct restore_mirror *rm = &report->mirrors[i];
+		const char *verb = report->written ? "" : "would be ";
+
+		printf("%smirror %s: legs %swritten:", prefix, rescue_mirror_name(&report->model->mirrors[rm->mirror]),
+		       verb);
+		for (size_t k = 0; k < rm->n_written; k++)
+			printf(" %s", rm->written[k]->path);
+		if (rm->n_left_behind == 0) {
+			printf("; every in-sync leg, nothing to rebuild\n");
+			continue;
+		}
+		printf("; %smarked faulty for a full rebuild from them:", report->written && rm->marked ? "" : verb);
+		for (size_t k = 0; k < rm->written_view->n_legs; k++) {
+			const struct md_mirror_leg *leg = &rm->written_view->legs[k];
+			const char *path = left_behind_path(report, rm, k);
+
+			if (!md_mirror_leg_left_behind(rm->written_view, k))
+				continue;
+			if (path)
+				printf(" %s", path);
+			else
+				printf(" device %" PRIu32 " (slot %" PRIu16 ", not given)", leg->dev_number, leg->role);
+		}
+		if (rm->marked)
+			printf("; the written legs' md events are now %" PRIu64, rm->events);
+		printf("\n");
+	}
 }
 
 static struct json_object *restore_json(const char *name, bool write, const struct restore_report *report)
@@ -319,6 +500,7 @@ static struct json_object *restore_json(const char *name, bool write, const stru
 	for (size_t t = 0; t < report->n_targets; t++)
 		json_object_array_add(devs, json_object_new_string(report->targets[t].dev->path));
 	json_object_object_add(o, "devices", devs);
+	json_object_object_add(o, "mirrors", mirrors_json(report));
 	json_object_object_add(o, "write", json_object_new_boolean(write));
 	json_object_object_add(o, "written", json_object_new_boolean(report->written));
 	json_object_object_add(o, "refusals", json_object_get(report->refusals));
@@ -410,6 +592,9 @@ static void restore_vg(const char *name, const char *from, char *const *paths, s
 			report->targets[report->n_targets].dev = d->dev;
 			report->targets[report->n_targets++].label = d->label;
 		}
+	plan_mirrors(vg, report);
+	if (report->n_refusals)
+		return;
 
 	if (uname(&uts) == 0)
 		snprintf(uname_line, sizeof(uname_line), "%s %s %s %s %s", uts.sysname, uts.nodename, uts.release,
@@ -436,6 +621,7 @@ static void restore_vg(const char *name, const char *from, char *const *paths, s
 		return;
 	}
 	report->written = true;
+	mark_mirrors(name, report);
 }
 
 int rescue_restore(int argc, char **argv)
@@ -492,12 +678,14 @@ int rescue_restore(int argc, char **argv)
 	} else if (report.written) {
 		printf("VG %s restored as seqno %" PRIu64 " on %zu device(s)\n", name, report.choice.vg->seqno,
 		       report.n_targets);
+		print_mirrors(&report, "");
 	} else if (!report.n_refusals) {
 		printf("# vgrescue restore (dry run): would commit VG %s seqno %" PRIu64 " (from seqno %" PRIu64
 		       ", %s) to:\n", name, report.choice.vg->seqno, report.choice.seqno, report.choice.where);
 		for (size_t t = 0; t < report.n_targets; t++)
 			printf("#   %s\n", report.targets[t].dev->path);
+		print_mirrors(&report, "# ");
 		fwrite(report.text.data, 1, report.text.len, stdout);
 	}
-	return report.written ? RESCUE_EXIT_OK : RESCUE_EXIT_PROBLEM;
+	return report.written && !report.n_refusals ? RESCUE_EXIT_OK : RESCUE_EXIT_PROBLEM;
 }

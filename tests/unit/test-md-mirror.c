@@ -1677,6 +1677,145 @@ static void test_crash_grow(void **state)
 	}
 }
 
+/* ---- legs written outside md ---- */
+
+static uint64_t bitmap_events_cleared(struct blockdev *dev)
+{
+	struct md_super sb = read_sb(dev);
+	struct md_bitmap_super bm;
+
+	assert_int_equal(md_bitmap_read(dev, &sb, &bm, NULL), 0);
+	assert_int_equal(bm.events, sb.events);
+	return bm.events_cleared;
+}
+
+static void test_outdate_absent(void **state)
+{
+	struct blockdev *devs[3];
+	struct md_mirror_view *v;
+	struct md_mirror_options o = test_opts();
+	struct vg_error err = { 0 };
+	struct snapshot s;
+	struct md_super sb;
+
+	/* One leg of three written: the two others are marked on it, its events 3 past the old ones. */
+	open_legs(devs, 3, LEG_BYTES, NULL);
+	create(devs, 3, NULL, 0, true, true);
+	assert_int_equal(read_sb(devs[0]).events, 0);
+	assert_int_equal(bitmap_events_cleared(devs[0]), 0);
+	snap(&s, devs + 1, 2);
+	v = view_of(devs, 1);
+	assert_true(md_mirror_leg_left_behind(v, (size_t)md_mirror_view_find_slot(v, 1)));
+	assert_false(md_mirror_leg_left_behind(v, (size_t)md_mirror_view_find(v, devs[0])));
+	assert_int_equal(md_mirror_outdate_absent(v, &o, &err), 2);
+	md_mirror_view_free(v);
+	assert_unchanged(&s, devs + 1);
+	sb = read_sb(devs[0]);
+	assert_int_equal(sb.events, MD_MIRROR_OUTDATE_EVENTS);
+	assert_int_equal(sb.dev_roles[0], 0);
+	assert_int_equal(sb.dev_roles[1], MD_ROLE_FAULTY);
+	assert_int_equal(sb.dev_roles[2], MD_ROLE_FAULTY);
+	assert_int_equal(sb.utime, TEST_TIME);
+	assert_int_equal(bitmap_events_cleared(devs[0]), MD_MIRROR_OUTDATE_EVENTS);
+	/* All three together: leg0 is the mirror, the others faulty and stale, never a source. */
+	v = view_of(devs, 3);
+	assert_ptr_equal(v->legs[v->reference].dev, devs[0]);
+	assert_int_equal(md_mirror_view_source(v), md_mirror_view_find(v, devs[0]));
+	assert_int_equal(v->degraded, 2);
+	for (size_t i = 1; i < 3; i++) {
+		assert_int_equal(leg_of(v, devs[i])->state, MD_LEG_FAULTY);
+		assert_false(leg_of(v, devs[i])->fresh);
+	}
+	/* Once marked, nothing more to do: no write, events kept. */
+	snap(&s, devs, 3);
+	assert_int_equal(md_mirror_outdate_absent(v, &o, &err), 0);
+	md_mirror_view_free(v);
+	v = view_of(devs, 1);
+	assert_int_equal(md_mirror_outdate_absent(v, &o, &err), 0);
+	md_mirror_view_free(v);
+	assert_unchanged(&s, devs);
+	close_legs(devs, 3);
+
+	/* Every leg written: nothing is marked, nothing written. */
+	open_legs(devs, 2, LEG_BYTES, NULL);
+	create(devs, 2, NULL, 0, false, true);
+	snap(&s, devs, 2);
+	v = view_of(devs, 2);
+	assert_int_equal(md_mirror_outdate_absent(v, &o, &err), 0);
+	md_mirror_view_free(v);
+	assert_unchanged(&s, devs);
+
+	/*
+	 * The leg not given stood one event ahead (leg0 still counted as
+	 * fresh beside it): after the marking it is beyond the margin too.
+	 */
+	set_events(devs[1], 1);
+	v = view_of(devs, 1);
+	assert_int_equal(md_mirror_outdate_absent(v, &o, &err), 1);
+	md_mirror_view_free(v);
+	assert_int_equal(read_sb(devs[0]).events, MD_MIRROR_OUTDATE_EVENTS);
+	v = view_of(devs, 2);
+	assert_ptr_equal(v->legs[v->reference].dev, devs[0]);
+	assert_false(leg_of(v, devs[1])->fresh);
+	assert_int_equal(leg_of(v, devs[1])->state, MD_LEG_FAULTY);
+	md_mirror_view_free(v);
+	/* Added back, it is copied in full from leg0 and the mirror is whole again. */
+	write_through_mirror(devs, 1, 0, LEG_SIZE_SECTORS * 512, 9);
+	v = view_of(devs, 2);
+	assert_int_equal(md_mirror_remove(v, (size_t)md_mirror_view_find(v, devs[1]), &o, &err), 0);
+	md_mirror_view_free(v);
+	v = view_of(devs, 1);
+	if (md_mirror_add(v, devs[1], MD_ADD_AUTO, &o, NULL, &err) < 0)
+		fail_msg("add: %s", err.message);
+	md_mirror_view_free(v);
+	assert_pattern(devs[1], 0, LEG_SIZE_SECTORS * 512, 9);
+	v = view_of(devs, 2);
+	assert_int_equal(v->degraded, 0);
+	md_mirror_view_free(v);
+	close_legs(devs, 2);
+}
+
+static int op_outdate(struct blockdev **devs, struct vg_error *err)
+{
+	struct md_mirror_view *v = view_of(devs, 1);
+	struct md_mirror_options o = test_opts();
+	int r = md_mirror_outdate_absent(v, &o, err);
+
+	md_mirror_view_free(v);
+	return r < 0 ? r : 0;
+}
+
+static void check_outdate(struct blockdev **devs, bool completed)
+{
+	struct md_mirror_view *v = view_of(devs, 2);
+	const struct md_mirror_leg *behind = leg_of(v, devs[1]);
+
+	/* Old state (both in sync, events 2) or new (leg1 faulty, events 2 + margin); never anything else. */
+	if (v->events == 2) {
+		assert_false(completed);
+		assert_int_equal(behind->state, MD_LEG_IN_SYNC);
+		assert_int_equal(v->degraded, 0);
+		md_mirror_view_free(v);
+		assert_int_equal(op_outdate(devs, NULL), 0);
+		v = view_of(devs, 2);
+		behind = leg_of(v, devs[1]);
+	}
+	assert_int_equal(v->events, 2 + MD_MIRROR_OUTDATE_EVENTS);
+	assert_ptr_equal(v->legs[v->reference].dev, devs[0]);
+	assert_int_equal(behind->state, MD_LEG_FAULTY);
+	assert_false(behind->fresh);
+	assert_int_equal(v->degraded, 1);
+	assert_int_equal(read_sb(devs[1]).events, 2);
+	md_mirror_view_free(v);
+}
+
+static void test_crash_outdate(void **state)
+{
+	crash_every_write(2, true, op_outdate, check_outdate, false);
+	crash_every_write(2, true, op_outdate, check_outdate, true);
+	crash_every_write(2, false, op_outdate, check_outdate, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1702,6 +1841,8 @@ int main(void)
 		cmocka_unit_test(test_crash_add),
 		cmocka_unit_test(test_crash_dissolve),
 		cmocka_unit_test(test_crash_grow),
+		cmocka_unit_test(test_outdate_absent),
+		cmocka_unit_test(test_crash_outdate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

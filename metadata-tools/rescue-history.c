@@ -461,7 +461,12 @@ static void print_mirrors(const struct restore_report *report, const char *prefi
 			printf("; every in-sync leg, nothing to rebuild\n");
 			continue;
 		}
-		printf("; %smarked faulty for a full rebuild from them:", report->written && rm->marked ? "" : verb);
+		if (!report->written)
+			printf("; would be marked faulty for a full rebuild from them:");
+		else if (rm->marked)
+			printf("; marked faulty for a full rebuild from them:");
+		else
+			printf("; NOT marked (see the error above), out of date:");
 		for (size_t k = 0; k < rm->written_view->n_legs; k++) {
 			const struct md_mirror_leg *leg = &rm->written_view->legs[k];
 			const char *path = left_behind_path(report, rm, k);

@@ -11,8 +11,9 @@
 #      (not given) as marked for a full rebuild;
 #  (b) vgtoold sees md0 degraded with b faulty and stale, and serves the
 #      restored VG (new seqno, lv_a and lv_b, no lv_c);
-#  (c) mirror.add_leg of b rebuilds it as a job; then both legs' data
-#      areas are identical and mdadm sees both active;
+#  (c) b taken out (mirror.remove_leg) and added back (mirror.add_leg) is
+#      rebuilt by a job; then both legs' data areas are identical and
+#      mdadm sees both active;
 #  (d) restore with both legs given marks nothing: the md superblocks
 #      (and bitmaps) are byte-identical, the report says nothing to rebuild.
 . "$top_srcdir/tests/integration/lib.sh"

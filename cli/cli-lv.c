@@ -84,7 +84,17 @@ static const struct cli_arg rename_args[] = {
 };
 
 static const struct cli_arg remove_opts[] = {
-	FORCE_OPT("remove it even though it is active"),
+	FORCE_OPT("remove it even though it is open: its users get I/O errors, the device goes when they close it"),
+	{ 0 },
+};
+
+static const struct cli_arg activate_opts[] = {
+	{ .name = "read-only", .param = "read_only", .type = CLI_FLAG, .help = "a read-only device" },
+	{ 0 },
+};
+
+static const struct cli_arg deactivate_opts[] = {
+	FORCE_OPT("even when it is open: its users get I/O errors, the device goes when they close it"),
 	{ 0 },
 };
 
@@ -122,10 +132,11 @@ static const struct cli_verb lv_verbs[] = {
 	  .args = lv_only, .opts = remove_opts, .flags = CLI_VERB_CHANGES, .done = "removed",
 	  .example = "vgtool lv remove vg_raid/vm1-disk0" },
 	{ .noun = "lv", .verb = "activate", .method = "lv.activate",
-	  .summary = "Make an LV's block device appear (/dev/VG/LV)", .args = lv_only,
+	  .summary = "Make an LV's block device appear (/dev/VG/LV)", .args = lv_only, .opts = activate_opts,
 	  .flags = CLI_VERB_CHANGES, .done = "activated", .example = "vgtool lv activate vg_raid/lv_files" },
 	{ .noun = "lv", .verb = "deactivate", .method = "lv.deactivate",
-	  .summary = "Take an LV's block device away", .args = lv_only, .flags = CLI_VERB_CHANGES,
+	  .summary = "Take an LV's block device away", .args = lv_only, .opts = deactivate_opts,
+	  .flags = CLI_VERB_CHANGES,
 	  .done = "deactivated", .example = "vgtool lv deactivate vg_raid/lv_files" },
 	{ 0 },
 };

@@ -42,6 +42,17 @@ static const struct cli_arg remove_opts[] = {
 	{ 0 },
 };
 
+static const struct cli_arg activate_opts[] = {
+	{ .name = "read-only", .param = "read_only", .type = CLI_FLAG, .help = "read-only devices" },
+	{ 0 },
+};
+
+static const struct cli_arg deactivate_opts[] = {
+	{ .name = "force", .param = "force", .type = CLI_FLAG,
+	  .help = "also LVs that are open: their users get I/O errors, the devices go when they close them" },
+	{ 0 },
+};
+
 static const struct cli_arg extend_args[] = {
 	VG_ARG("the VG"),
 	PVS_ARG("a device, an image file or a mirror name to add"),
@@ -122,6 +133,12 @@ static const struct cli_verb vg_verbs[] = {
 	  .summary = "Remove a VG (with its LVs only when forced)",
 	  .args = vg_only, .opts = remove_opts, .flags = CLI_VERB_CHANGES, .done = "removed",
 	  .example = "vgtool vg remove vg_old" },
+	{ .noun = "vg", .verb = "activate", .method = "vg.activate",
+	  .summary = "Make the block devices of every LV of a VG appear", .args = vg_only, .opts = activate_opts,
+	  .flags = CLI_VERB_CHANGES, .done = "activated", .example = "vgtool vg activate vg_raid" },
+	{ .noun = "vg", .verb = "deactivate", .method = "vg.deactivate",
+	  .summary = "Take the block devices of every LV of a VG away", .args = vg_only, .opts = deactivate_opts,
+	  .flags = CLI_VERB_CHANGES, .done = "deactivated", .example = "vgtool vg deactivate vg_raid" },
 	{ .noun = "vg", .verb = "move-pv", .method = "vg.move_pv",
 	  .summary = "Move a PV, and the LVs wholly on it, from one VG to another", .args = move_pv_args,
 	  .opts = move_pv_opts, .flags = CLI_VERB_CHANGES,

@@ -92,16 +92,25 @@ static int build_table(const struct vg *vg, const struct vg_lv *lv, const char *
 	return r;
 }
 
+int activation_list(struct activation *act, struct dmctl_names *ret_names, struct vg_error *err)
+{
+	return act->dm->ops->list(act->dm, ret_names, err);
+}
+
 int activation_lv_activate(struct activation *act, const struct vg *vg, const struct vg_lv *lv,
-			   const char *const *pv_devices, bool read_only, struct vg_error *err)
+			   const char *const *pv_devices, bool read_only, const struct dmctl_names *active,
+			   struct vg_error *err)
 {
 	_cleanup_(lv_table_freep) struct lv_table *table = NULL;
-	struct dmctl_info info;
+	struct dmctl_info info = { 0 };
 	struct lv_names names;
 	int r;
 
-	if ((r = lv_names(vg, lv, &names, err)) < 0 || (r = build_table(vg, lv, pv_devices, &table, err)) < 0 ||
-	    (r = act->dm->ops->info(act->dm, names.name, &info, err)) < 0)
+	if ((r = lv_names(vg, lv, &names, err)) < 0 || (r = build_table(vg, lv, pv_devices, &table, err)) < 0)
+		return r;
+	if (active)
+		info.exists = dmctl_names_has(active, names.name);
+	else if ((r = act->dm->ops->info(act->dm, names.name, &info, err)) < 0)
 		return r;
 	/* active already (a daemon restart): the table was made from this metadata; a VM's disk is not suspended for nothing */
 	if (!info.exists) {
@@ -192,7 +201,8 @@ static bool same_segments(const struct vg *va, const struct vg_lv *a, const stru
 
 /* @lv of @new, which was @old_lv of @old (NULL: it is new): make the kernel match. */
 static int sync_lv(struct activation *act, const struct vg *old, const struct vg_lv *old_lv, const struct vg *new,
-		   const struct vg_lv *lv, const char *const *pv_devices, struct vg_error *err)
+		   const struct vg_lv *lv, const char *const *pv_devices, const struct dmctl_names *active,
+		   struct vg_error *err)
 {
 	_cleanup_(lv_table_freep) struct lv_table *table = NULL;
 	struct lv_names old_names, names;
@@ -200,7 +210,7 @@ static int sync_lv(struct activation *act, const struct vg *old, const struct vg
 	int r;
 
 	if (!old_lv || !old)
-		return activation_lv_activate(act, new, lv, pv_devices, false, err);
+		return activation_lv_activate(act, new, lv, pv_devices, false, active, err);
 	if ((r = lv_names(old, old_lv, &old_names, err)) < 0 || (r = lv_names(new, lv, &names, err)) < 0 ||
 	    (r = act->dm->ops->info(act->dm, old_names.name, &info, err)) < 0)
 		return r;
@@ -228,16 +238,20 @@ int activation_sync_vg(struct activation *act, const struct vg *old, const struc
 		       const char *const *new_pv_devices, struct vg_error *err)
 {
 	struct vg_error first = { 0 }, e;
+	struct dmctl_names active = { 0 };
 	size_t n_failed = 0;
 	int first_r = 0, r;
 
+	/* activating a whole VG: one list of what exists instead of a look per LV */
+	if (!old && new && (r = activation_list(act, &active, err)) < 0)
+		return r;
 	for (size_t l = 0; new && l < new->n_lvs; l++) {
 		const struct vg_lv *lv = new->lvs[l];
 
 		if (!(lv->status & LV_STATUS_VISIBLE))
 			continue;
 		e = (struct vg_error){ 0 };
-		r = sync_lv(act, old, find_lv_by_id(old, lv->id), new, lv, new_pv_devices, &e);
+		r = sync_lv(act, old, find_lv_by_id(old, lv->id), new, lv, new_pv_devices, old ? NULL : &active, &e);
 		if (r < 0)
 			note_failure(&first, &first_r, &n_failed, r, &e);
 	}
@@ -251,6 +265,7 @@ int activation_sync_vg(struct activation *act, const struct vg *old, const struc
 		if (r < 0)
 			note_failure(&first, &first_r, &n_failed, r, &e);
 	}
+	dmctl_names_done(&active);
 	if (n_failed == 0)
 		return 0;
 	*err = first;

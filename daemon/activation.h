@@ -45,12 +45,17 @@ int activation_lv_info(struct activation *act, const struct vg *vg, const struct
 
 /*
  * Make @lv a dm device with its /dev/VG/LV link; an active LV keeps its
- * device (only the link is made again). -ENODEV naming the PV when one it uses is
+ * device (only the link is made again). @active, when given, says which
+ * devices exist (from activation_list), saving a look at each. -ENODEV naming the PV when one it uses is
  * missing, -ENOTSUP for segment types device-mapper tables are not built
  * for here.
  */
 int activation_lv_activate(struct activation *act, const struct vg *vg, const struct vg_lv *lv,
-			   const char *const *pv_devices, bool read_only, struct vg_error *err);
+			   const char *const *pv_devices, bool read_only, const struct dmctl_names *active,
+			   struct vg_error *err);
+
+/* Every dm device that exists now (for @active above, when activating many LVs). */
+int activation_list(struct activation *act, struct dmctl_names *ret_names, struct vg_error *err);
 
 /*
  * Remove @lv's dm device and link. An open device is refused with -EBUSY

@@ -587,6 +587,14 @@ static int vg_remove(struct handler_ctx *ctx, struct json_object *params, struct
 		*ret = plan_json(ctx->host, hvg->store->vg, "remove the VG");
 		return 0;
 	}
+	/* the LVs' devices go first; an open one keeps the whole VG */
+	for (size_t l = 0; ctx->host->activation && l < hvg->store->vg->n_lvs; l++) {
+		const struct vg_lv *lv = hvg->store->vg->lvs[l];
+
+		if ((lv->status & LV_STATUS_VISIBLE) &&
+		    (r = activation_lv_deactivate(ctx->host->activation, hvg->store->vg, lv, false, &err)) < 0)
+			return refuse(e, &err, r);
+	}
 	r = vg_store_remove(hvg->store, &err);
 	if (r < 0)
 		return refuse(e, &err, r);
@@ -1794,6 +1802,13 @@ static int mirror_remove(struct handler_ctx *ctx, struct json_object *params, st
 
 /* ---- activation, metadata, jobs ---- */
 
+static int refuse_no_activation(struct rpc_error *e)
+{
+	return rpc_error_set(e, RPC_REFUSED, -ENOTSUP, NULL,
+			     "vgtoold runs with activation = \"none\": LVs are metadata only here; set daemon/activation = "
+			     "\"kernel\" on a host with device-mapper to activate them");
+}
+
 /* Kernel backend only: make an LV a block device, or take its device away. */
 static int lv_activation(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
 			 struct rpc_error *e, bool activate)
@@ -1817,14 +1832,12 @@ static int lv_activation(struct handler_ctx *ctx, struct json_object *params, st
 	if (!lv)
 		return rpc_error_set(e, RPC_REFUSED, -ENOENT, "name", "VG %s has no LV called %s", hvg->store->vg->name, name);
 	if (!ctx->host->activation)
-		return rpc_error_set(e, RPC_REFUSED, -ENOTSUP, NULL,
-				     "vgtoold runs with activation = \"none\": LVs are metadata only here; set daemon/activation = "
-				     "\"kernel\" on a host with device-mapper to activate them");
+		return refuse_no_activation(e);
 	if (!ctx->dry_run) {
 		if (activate) {
 			if ((r = ensure_complete(hvg, e)) < 0)
 				return r;
-			r = host_lv_activate(ctx->host, hvg, lv, read_only, &err);
+			r = host_lv_activate(ctx->host, hvg, lv, read_only, NULL, &err);
 		} else {
 			r = activation_lv_deactivate(ctx->host->activation, hvg->store->vg, lv, force, &err);
 		}
@@ -1836,6 +1849,81 @@ static int lv_activation(struct handler_ctx *ctx, struct json_object *params, st
 		json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
 	json_object_object_add(*ret, "lv", host_lv_json(ctx->host, hvg->store->vg, lv));
 	return 0;
+}
+
+/* Every visible LV of a VG at once (vgchange -ay / -an); each LV is attempted, the first failure reported. */
+static int vg_activation(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			 struct rpc_error *e, bool activate)
+{
+	struct host_vg *hvg;
+	bool force = false, read_only = false;
+	struct vg_error err = { 0 }, first = { 0 };
+	struct dmctl_names active = { 0 };
+	size_t n_done = 0, n_failed = 0;
+	int r, first_r = 0;
+
+	if ((r = rpc_params_only(params, activate ? PARAMS("name", "read_only") : PARAMS("name", "force"), e)) < 0)
+		return r;
+	hvg = vg_param(ctx, params, "name", e);
+	if (!hvg)
+		return e->errno_code;
+	if ((r = rpc_param_bool(params, activate ? "read_only" : "force", activate ? &read_only : &force, e)) < 0 &&
+	    r != -ENOENT)
+		return r;
+	if ((r = settle(ctx, hvg->store->vg->name, e)) < 0)
+		return r;
+	if (!ctx->host->activation)
+		return refuse_no_activation(e);
+	if (activate && (r = ensure_complete(hvg, e)) < 0)
+		return r;
+	/* one list of the devices that exist, not a look per LV: a VG may have thousands */
+	if (!ctx->dry_run && (r = activation_list(ctx->host->activation, &active, &err)) < 0)
+		return refuse(e, &err, r);
+	for (size_t l = 0; !ctx->dry_run && l < hvg->store->vg->n_lvs; l++) {
+		const struct vg_lv *lv = hvg->store->vg->lvs[l];
+		char dm_name[LV_DM_NAME_MAX + 1];
+
+		if (!(lv->status & LV_STATUS_VISIBLE))
+			continue;
+		err = (struct vg_error){ 0 };
+		if (activate) {
+			r = host_lv_activate(ctx->host, hvg, lv, read_only, &active, &err);
+		} else {
+			r = lv_dm_name(hvg->store->vg->name, lv->name, dm_name, &err);
+			if (r == 0 && dmctl_names_has(&active, dm_name))
+				r = activation_lv_deactivate(ctx->host->activation, hvg->store->vg, lv, force, &err);
+		}
+		if (r == 0) {
+			n_done++;
+		} else if (n_failed++ == 0) {
+			first = err;
+			first_r = r;
+		}
+	}
+	dmctl_names_done(&active);
+	if (n_failed > 0) {
+		if (n_failed > 1)
+			vg_error_prefix(&first, first_r, "%zu of %zu LVs failed; the first", n_failed, n_done + n_failed);
+		return refuse(e, &first, first_r);
+	}
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "vg", json_object_new_string(hvg->store->vg->name));
+	json_object_object_add(*ret, activate ? "active_lvs" : "inactive_lvs", json_object_new_uint64(n_done));
+	if (ctx->dry_run)
+		json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
+	return 0;
+}
+
+static int vg_activate(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		       struct rpc_error *e)
+{
+	return vg_activation(ctx, params, ret, e, true);
+}
+
+static int vg_deactivate(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			 struct rpc_error *e)
+{
+	return vg_activation(ctx, params, ret, e, false);
 }
 
 static int lv_activate(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
@@ -2110,6 +2198,8 @@ static const struct handler_entry handlers[] = {
 	{ "lv.resize", true, lv_resize },
 	{ "lv.rename", true, lv_rename },
 	{ "lv.remove", true, lv_remove },
+	{ "vg.activate", true, vg_activate },
+	{ "vg.deactivate", true, vg_deactivate },
 	{ "lv.activate", true, lv_activate },
 	{ "lv.deactivate", true, lv_deactivate },
 	{ "metadata.backup", true, metadata_backup },

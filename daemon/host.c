@@ -738,13 +738,13 @@ static void sync_activation(struct host *host, struct host_vg *hvg, const struct
 }
 
 int host_lv_activate(struct host *host, struct host_vg *hvg, const struct vg_lv *lv, bool read_only,
-		     struct vg_error *err)
+		     const struct dmctl_names *active, struct vg_error *err)
 {
 	struct pv_devnums devnums = { 0 };
 	int r = pv_devnums_fill(hvg->store, &devnums);
 
 	if (r == 0)
-		r = activation_lv_activate(host->activation, hvg->store->vg, lv, devnums.of_pv, read_only, err);
+		r = activation_lv_activate(host->activation, hvg->store->vg, lv, devnums.of_pv, read_only, active, err);
 	else
 		vg_error_set(err, r, "out of memory");
 	pv_devnums_done(&devnums);

@@ -96,9 +96,13 @@ int host_vg_commit_staged(struct host *host, struct host_vg *hvg, struct vg_erro
  */
 int host_vg_commit(struct host *host, struct host_vg *hvg, struct vg *next, const struct vg_commit_target *joining,
 		   size_t n_joining, const struct vg_text_header *header, struct vg_error *err);
-/* Kernel backend: make @lv of @hvg's committed VG a dm device (kept when it is one already). */
+/*
+ * Kernel backend: make @lv of @hvg's committed VG a dm device (kept when it
+ * is one already; @active: which devices exist, or NULL to look).
+ */
+struct dmctl_names;
 int host_lv_activate(struct host *host, struct host_vg *hvg, const struct vg_lv *lv, bool read_only,
-		     struct vg_error *err);
+		     const struct dmctl_names *active, struct vg_error *err);
 /* Kernel backend: activate every LV of a complete VG (start-up, a VG that appeared). */
 void host_vg_activate_all(struct host *host, struct host_vg *hvg);
 

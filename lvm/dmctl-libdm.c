@@ -242,6 +242,62 @@ static int libdm_remove(struct dmctl *ctl, const char *name, struct vg_error *er
 	return simple_task(ctl, DM_DEVICE_REMOVE, name, true, "remove", err);
 }
 
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int libdm_list(struct dmctl *ctl, struct dmctl_names *ret_names, struct vg_error *err)
+{
+	_cleanup_task_ struct dm_task *dmt = NULL;
+	struct dmctl_names names = { 0 };
+	struct dm_names *entry;
+	unsigned next = 0;
+	int r;
+
+	(void)ctl;
+	capture_reset();
+	dmt = task_new(DM_DEVICE_LIST, NULL, err, &r);
+	if (!dmt)
+		return r;
+	if (!dm_task_run(dmt) || !(entry = dm_task_get_names(dmt)))
+		return task_failed(dmt, EIO, err, "list", "all devices");
+	if (entry->dev) {
+		do {
+			char **grown;
+
+			entry = (struct dm_names *)((char *)entry + next);
+			grown = realloc(names.names, (names.n + 1) * sizeof(*grown));
+			if (!grown || !(grown[names.n] = strdup(entry->name))) {
+				if (grown)
+					names.names = grown;
+				dmctl_names_done(&names);
+				return vg_error_set(err, -ENOMEM, "out of memory");
+			}
+			names.names = grown;
+			names.n++;
+			next = entry->next;
+		} while (next);
+	}
+	if (names.n > 1)
+		qsort(names.names, names.n, sizeof(*names.names), compare_names);
+	*ret_names = names;
+	return 0;
+}
+
+void dmctl_names_done(struct dmctl_names *names)
+{
+	for (size_t i = 0; i < names->n; i++)
+		free(names->names[i]);
+	free(names->names);
+	*names = (struct dmctl_names){ 0 };
+}
+
+bool dmctl_names_has(const struct dmctl_names *names, const char *name)
+{
+	return names->n > 0 && bsearch(&name, names->names, names->n, sizeof(*names->names), compare_names);
+}
+
 static int libdm_remove_deferred(struct dmctl *ctl, const char *name, struct vg_error *err)
 {
 	_cleanup_task_ struct dm_task *dmt = NULL;
@@ -262,6 +318,7 @@ static const struct dmctl_ops libdm_ops = {
 	.rename = libdm_rename,
 	.remove = libdm_remove,
 	.remove_deferred = libdm_remove_deferred,
+	.list = libdm_list,
 	.info = libdm_info,
 };
 

@@ -19,6 +19,14 @@
 
 struct dmctl;
 
+/* Names of every dm device, sorted (one DM_LIST_DEVICES instead of an info per device). */
+struct dmctl_names {
+	char **names;
+	size_t n;
+};
+void dmctl_names_done(struct dmctl_names *names);
+bool dmctl_names_has(const struct dmctl_names *names, const char *name);
+
 struct dmctl_info {
 	bool exists;
 	bool suspended;
@@ -50,6 +58,8 @@ struct dmctl_ops {
 	int (*remove)(struct dmctl *ctl, const char *name, struct vg_error *err);
 	/* Remove @name now when it is closed, else as soon as its last opener closes it. */
 	int (*remove_deferred)(struct dmctl *ctl, const char *name, struct vg_error *err);
+	/* Every device's name; free with dmctl_names_done. */
+	int (*list)(struct dmctl *ctl, struct dmctl_names *ret_names, struct vg_error *err);
 	/* Fill *ret_info; a device that does not exist is not an error: exists = false. */
 	int (*info)(struct dmctl *ctl, const char *name, struct dmctl_info *ret_info, struct vg_error *err);
 };

@@ -145,6 +145,14 @@ static const struct {
 	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"lv.activate\",\"params\":{\"vg\":\"vg_raid\",\"name\":\"lv_files\"}}" },
 	{ "lv deactivate vg_raid lv_files",
 	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"lv.deactivate\",\"params\":{\"vg\":\"vg_raid\",\"name\":\"lv_files\"}}" },
+	{ "lv activate vg_raid/lv_files --read-only",
+	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"lv.activate\",\"params\":{\"vg\":\"vg_raid\",\"name\":\"lv_files\",\"read_only\":true}}" },
+	{ "lv deactivate vg_raid/lv_files --force",
+	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"lv.deactivate\",\"params\":{\"vg\":\"vg_raid\",\"name\":\"lv_files\",\"force\":true}}" },
+	{ "vg activate vg_raid",
+	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vg.activate\",\"params\":{\"name\":\"vg_raid\"}}" },
+	{ "vg deactivate vg_raid --force",
+	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vg.deactivate\",\"params\":{\"name\":\"vg_raid\",\"force\":true}}" },
 
 	/* job, events, disk, host, metadata */
 	{ "job list", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"job.list\",\"params\":{}}" },

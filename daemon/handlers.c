@@ -15,7 +15,9 @@
 #include "host.h"
 #include "inventory.h"
 #include "log.h"
+#include "job-md-follow.h"
 #include "job-mirror.h"
+#include "job-pv-move.h"
 #include "job.h"
 #include "md-mirror.h"
 #include "md-scrub.h"
@@ -64,12 +66,24 @@ static const char *vg_of_pv(struct host *host, const char *pv_id)
 	return NULL;
 }
 
+/*
+ * Whether @hvg may change: all its PVs here, and no move in progress (the
+ * allocator does not count the extents a move holds in pvmove0, so any
+ * other change waits until the move ends).
+ */
 static int ensure_complete(struct host_vg *hvg, struct rpc_error *e)
 {
 	struct vg_error err = { 0 };
 	int r = vg_store_check_complete(hvg->store, &err);
 
-	return r < 0 ? refuse(e, &err, r) : 0;
+	if (r < 0)
+		return refuse(e, &err, r);
+	if (pv_move_in_progress(hvg->store->vg))
+		return rpc_error_set(e, RPC_REFUSED, -EBUSY, NULL,
+				     "VG %s has a PV move in progress: other changes wait until it ends (vgtool job list "
+				     "shows the %s or %s job on %s; vgtool job cancel stops it)",
+				     hvg->store->vg->name, JOB_PV_MOVE_KIND, JOB_PV_EVACUATE_KIND, hvg->store->vg->name);
+	return 0;
 }
 
 /* ---- host, disks ---- */
@@ -1305,14 +1319,17 @@ static int mirror_create(struct handler_ctx *ctx, struct json_object *params, st
 	r = md_mirror_create(&p, &opts, &created, &err);
 	if (r < 0)
 		return refuse(e, &err, r);
-	if (!assume_clean && !ctx->host->activation) {
-		/* without the md driver a job brings the legs in sync, as md would on first start */
+	if (!assume_clean) {
+		/* a job brings the legs in sync: md's own resync followed, or without md our copy */
 		struct job *job;
 
 		r = rescan_and_show(ctx, name, ret, e);
 		if (r < 0)
 			return r;
-		r = job_mirror_resync_start(server_jobs(ctx->server), ctx->host, name, &job, &err);
+		if (ctx->host->activation)
+			r = job_md_follow_start(server_jobs(ctx->server), ctx->host, "mirror.resync", name, &job, &err);
+		else
+			r = job_mirror_resync_start(server_jobs(ctx->server), ctx->host, name, &job, &err);
 		if (r < 0) {
 			json_object_put(*ret);
 			*ret = NULL;
@@ -1463,7 +1480,19 @@ static int kernel_leg_op(struct handler_ctx *ctx, struct host_device *mirror, en
 	struct json_object *fields = json_object_new_object();
 	json_object_object_add(fields, "mirror", json_object_new_string(name));
 	server_publish_event(ctx->server, event, fields);
-	return rescan_and_show(ctx, name, ret, e);
+	r = rescan_and_show(ctx, name, ret, e);
+	if (r < 0 || op != LEG_ADD)
+		return r;
+	/* md rebuilds the new leg (a spare stays a spare until a slot is free): followed as a job */
+	struct job *job;
+
+	if (job_md_follow_start(server_jobs(ctx->server), ctx->host, "mirror.add_leg", name, &job, &err) < 0) {
+		json_object_put(*ret);
+		*ret = NULL;
+		return refuse(e, &err, -EIO);
+	}
+	json_object_object_add(*ret, "job", job_json(job));
+	return 0;
 }
 
 /*
@@ -1798,6 +1827,207 @@ static int mirror_remove(struct handler_ctx *ctx, struct json_object *params, st
 		return rpc_error_set(e, RPC_REFUSED, -EBUSY, "name",
 				     "mirror %s is a PV of VG %s: take it out of the VG first (vg reduce), or dissolve it", name, vg);
 	return mirror_dissolve(ctx, params, ret, e);
+}
+
+/* ---- moving data: pv.move, pv.evacuate ---- */
+
+/*
+ * Kernel backend: the LVs that have a device-mapper device. The move copies
+ * the data itself, offline, so it must not move their extents under a
+ * reader or writer: the engine refuses them (busy_lvs).
+ */
+static int active_lvs(struct handler_ctx *ctx, const struct vg *vg, const char ***ret_names, size_t *ret_n,
+		      struct rpc_error *e)
+{
+	const char **names = calloc(vg->n_lvs + 1, sizeof(*names));
+	size_t n = 0;
+
+	if (!names)
+		return rpc_error_set(e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
+	for (size_t l = 0; ctx->host->activation && l < vg->n_lvs; l++) {
+		struct dmctl_info info;
+		struct vg_error err = { 0 };
+
+		if (activation_lv_info(ctx->host->activation, vg, vg->lvs[l], &info, &err) == 0 && info.exists)
+			names[n++] = vg->lvs[l]->name;
+	}
+	*ret_names = names;
+	*ret_n = n;
+	return 0;
+}
+
+static struct json_object *pv_ref_json(const struct vg *vg, size_t pv, uint64_t pe)
+{
+	struct json_object *obj = json_object_new_object();
+	const char *device = vg->pvs[pv]->device_hint;
+
+	json_object_object_add(obj, "pv", json_object_new_string(device ? device : vg->pvs[pv]->id));
+	json_object_object_add(obj, "pe", json_object_new_uint64(pe));
+	return obj;
+}
+
+/* What a move would do: {source, evacuate, extents, bytes, chunks: [{lv, lv_start_extent, extents, from, to}]}. */
+static struct json_object *move_plan_json(const struct vg *vg, const struct pv_move_plan *plan)
+{
+	struct json_object *obj = json_object_new_object(), *chunks = json_object_new_array();
+	const char *source = vg->pvs[plan->source_pv_index]->device_hint;
+
+	json_object_object_add(obj, "vg", json_object_new_string(vg->name));
+	json_object_object_add(obj, "source", json_object_new_string(source ? source : vg->pvs[plan->source_pv_index]->id));
+	json_object_object_add(obj, "evacuate", json_object_new_boolean(plan->evacuate));
+	json_object_object_add(obj, "extents", json_object_new_uint64(plan->total_extents));
+	json_object_object_add(obj, "bytes", json_object_new_uint64(plan->total_extents * plan->extent_bytes));
+	for (size_t i = 0; i < plan->n_chunks; i++) {
+		const struct pv_move_chunk *c = &plan->chunks[i];
+		struct json_object *jc = json_object_new_object();
+
+		json_object_object_add(jc, "lv", c->lv_name ? json_object_new_string(c->lv_name) : NULL);
+		json_object_object_add(jc, "lv_start_extent", json_object_new_uint64(c->lv_start_extent));
+		json_object_object_add(jc, "extents", json_object_new_uint64(c->extent_count));
+		json_object_object_add(jc, "from", pv_ref_json(vg, c->src_pv_index, c->src_pe));
+		json_object_object_add(jc, "to", pv_ref_json(vg, c->dst_pv_index, c->dst_pe));
+		json_object_array_add(chunks, jc);
+	}
+	json_object_object_add(obj, "chunks", chunks);
+	return obj;
+}
+
+/* The destinations named in "to", as PV ids of VG @vg_name. */
+static int move_destinations(struct handler_ctx *ctx, struct json_object *params, const char *vg_name,
+			     const char ***ret_ids, size_t *ret_n, struct rpc_error *e)
+{
+	_cleanup_free_ const char **paths = NULL;
+	_cleanup_free_ const char **ids = NULL;
+	size_t n = 0;
+	int r = rpc_param_strings(params, "to", false, &paths, &n, e);
+
+	*ret_ids = NULL;
+	*ret_n = 0;
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	ids = calloc(n + 1, sizeof(*ids));
+	if (!ids)
+		return rpc_error_set(e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct host_device *device = device_param(ctx, paths[i], "to", e);
+		const char *owner;
+
+		if (!device)
+			return e->errno_code;
+		owner = device->is_pv ? vg_of_pv(ctx->host, device->label.pv_uuid) : NULL;
+		if (!owner)
+			return rpc_error_set(e, RPC_REFUSED, -ENOENT, "to",
+					     "%s is not a PV of VG %s: add it first (vgtool vg extend %s %s)", paths[i],
+					     vg_name, vg_name, paths[i]);
+		if (!streq(owner, vg_name))
+			return rpc_error_set(e, RPC_REFUSED, -ENOENT, "to",
+					     "%s is a PV of VG %s, not of VG %s: data moves only between PVs of one VG",
+					     paths[i], owner, vg_name);
+		ids[i] = device->label.pv_uuid;
+	}
+	*ret_ids = TAKE_PTR(ids);
+	*ret_n = n;
+	return 0;
+}
+
+/*
+ * pv.move and pv.evacuate: every refusal now, before anything is written;
+ * then the start of the move is committed and the copy runs as a job.
+ */
+static int start_move(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		      struct rpc_error *e, bool evacuate)
+{
+	const char *path, *vg_name = NULL, *lv_name = NULL, *owner;
+	_cleanup_free_ const char **dest_ids = NULL;
+	_cleanup_free_ const char **busy = NULL;
+	_cleanup_(pv_move_plan_freep) struct pv_move_plan *plan = NULL;
+	size_t n_dest = 0, n_busy = 0;
+	struct size_spec bandwidth = { 0 };
+	struct pv_move_request req = { 0 };
+	struct host_device *source;
+	struct host_vg *hvg;
+	struct vg_error err = { 0 };
+	struct job *job;
+	char name[256];
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("vg", "pv", "to", "lv", "bandwidth"), e)) < 0 ||
+	    (r = rpc_param_string(params, "pv", true, &path, e)) < 0)
+		return r;
+	if ((r = rpc_param_string(params, "vg", false, &vg_name, e)) < 0 && r != -ENOENT)
+		return r;
+	if ((r = rpc_param_string(params, "lv", false, &lv_name, e)) < 0 && r != -ENOENT)
+		return r;
+	if (evacuate && lv_name)
+		return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "lv",
+				     "an evacuation moves every LV off the PV: leave lv out, or use pv.move");
+	if ((r = rpc_param_size(params, "bandwidth", false, &bandwidth, e)) < 0 && r != -ENOENT)
+		return r;
+	if (r == 0 && (bandwidth.sign != SIZE_SIGN_NONE || bandwidth.percent_of != SIZE_PERCENT_NONE || !bandwidth.bytes))
+		return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "bandwidth",
+				     "bandwidth is bytes per second, such as \"20M\" or 20971520");
+	source = device_param(ctx, path, "pv", e);
+	if (!source)
+		return e->errno_code;
+	owner = source->is_pv ? vg_of_pv(ctx->host, source->label.pv_uuid) : NULL;
+	if (!owner)
+		return rpc_error_set(e, RPC_REFUSED, -ENOENT, "pv", "%s is not a PV of any VG: it holds no extents to move",
+				     path);
+	if (vg_name && !streq(vg_name, owner))
+		return rpc_error_set(e, RPC_REFUSED, -ENOENT, "pv", "%s is a PV of VG %s, not of VG %s", path, owner,
+				     vg_name);
+	snprintf(name, sizeof(name), "%s", owner);
+	hvg = host_find_vg(ctx->host, name);
+	if ((r = ensure_complete(hvg, e)) < 0 || (r = settle(ctx, name, e)) < 0)
+		return r;
+	hvg = host_find_vg(ctx->host, name);
+	if (!hvg)
+		return rpc_error_set(e, RPC_REFUSED, -ENOENT, "pv", "VG %s went away", name);
+	if ((r = move_destinations(ctx, params, name, &dest_ids, &n_dest, e)) < 0 ||
+	    (r = active_lvs(ctx, hvg->store->vg, &busy, &n_busy, e)) < 0)
+		return r;
+	req = (struct pv_move_request){
+		.source_pv = source->label.pv_uuid,
+		.dest_pvs = n_dest ? dest_ids : NULL,
+		.n_dest_pvs = n_dest,
+		.lv_name = lv_name,
+		.evacuate = evacuate,
+		.busy_lvs = busy,
+		.n_busy_lvs = n_busy,
+	};
+	r = pv_move_plan(hvg->store->vg, &req, &plan, &err);
+	if (r < 0)
+		return refuse(e, &err, r);
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "move", move_plan_json(hvg->store->vg, plan));
+	if (ctx->dry_run) {
+		json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
+		return 0;
+	}
+	r = job_pv_move_start(server_jobs(ctx->server), ctx->host, name, plan, bandwidth.bytes, &job, &err);
+	if (r < 0) {
+		struct vg_error rescan_err = { 0 };
+
+		json_object_put(TAKE_PTR(*ret));
+		host_rescan(ctx->host, &rescan_err);
+		return refuse(e, &err, r);
+	}
+	json_object_object_add(*ret, "job", job_json(job));
+	return 0;
+}
+
+static int pv_move_method(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			  struct rpc_error *e)
+{
+	return start_move(ctx, params, ret, e, false);
+}
+
+static int pv_evacuate(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		       struct rpc_error *e)
+{
+	return start_move(ctx, params, ret, e, true);
 }
 
 /* ---- activation, metadata, jobs ---- */
@@ -2136,7 +2366,10 @@ static int job_cancel(struct handler_ctx *ctx, struct json_object *params, struc
 	if (job->state == JOB_RUNNING && !ctx->dry_run) {
 		if ((r = settle_all(ctx, e)) < 0)
 			return r;
-		r = jobs_cancel(server_jobs(ctx->server), job, &err);
+		/* a move's cancel is its abort: one commit, the chunks moved so far stay moved */
+		r = job_is_pv_move(job) ? job_pv_move_abort(job, ctx->host, &err) : 0;
+		if (r >= 0)
+			r = jobs_cancel(server_jobs(ctx->server), job, &err);
 		if (r < 0)
 			return refuse(e, &err, r);
 		r = rescan_and_show(ctx, NULL, &unused, e);
@@ -2182,6 +2415,8 @@ static const struct handler_entry handlers[] = {
 	{ "pv.create", true, pv_create_method },
 	{ "pv.list", false, pv_list },
 	{ "pv.remove", true, pv_remove },
+	{ "pv.move", true, pv_move_method },
+	{ "pv.evacuate", true, pv_evacuate },
 	{ "vg.create", true, vg_create_method },
 	{ "vg.list", false, vg_list },
 	{ "vg.show", false, vg_show },

@@ -272,6 +272,19 @@ static uint64_t allowance(struct jobs *jobs, uint64_t now)
 	return jobs->allowance;
 }
 
+/* 0 when a running job may step now, the milliseconds until the first wakes (at most 1000), -1 with none. */
+static int wait_for_next(const struct jobs *jobs)
+{
+	uint64_t now = job_clock_ms(), first = UINT64_MAX;
+
+	for (size_t i = 0; i < jobs->n; i++)
+		if (jobs->list[i]->state == JOB_RUNNING)
+			first = MIN(first, jobs->list[i]->wake_ms);
+	if (first == UINT64_MAX)
+		return -1;
+	return first <= now ? 0 : (int)MIN(first - now, (uint64_t)1000);
+}
+
 int jobs_run(struct jobs *jobs)
 {
 	size_t running = jobs_count_running(jobs);
@@ -297,7 +310,7 @@ int jobs_run(struct jobs *jobs)
 	if (!ids)
 		return 0;
 	for (size_t i = 0; i < jobs->n; i++)
-		if (jobs->list[i]->state == JOB_RUNNING)
+		if (jobs->list[i]->state == JOB_RUNNING && jobs->list[i]->wake_ms <= now)
 			ids[n_ids++] = jobs->list[i]->id;
 	for (size_t i = 0; i < n_ids; i++) {
 		struct job *job = jobs_find(jobs, ids[i]);
@@ -319,7 +332,7 @@ int jobs_run(struct jobs *jobs)
 		else if (r == JOB_STEP_DONE)
 			job_finish(job, JOB_DONE, NULL);
 	}
-	return jobs_count_running(jobs) ? 0 : -1;
+	return wait_for_next(jobs);
 }
 
 void jobs_stop_all(struct jobs *jobs)

@@ -71,6 +71,12 @@ struct job {
 	int error;         /* negative errno of a failed job */
 	char message[VG_ERROR_MESSAGE_MAX];
 	uint64_t progress_published_ms;
+	/*
+	 * A step may set this (job_clock_ms) to be left alone until then: a job
+	 * waiting on something else (md's own rebuild, a bandwidth limit)
+	 * does not spin the loop. 0: step it whenever the loop runs jobs.
+	 */
+	uint64_t wake_ms;
 	void *data; /* the kind's own state, owned */
 };
 

@@ -59,6 +59,8 @@ VGTOOLD_CORE = \
 	daemon/server.c daemon/server.h \
 	daemon/job.c daemon/job.h \
 	daemon/job-mirror.c daemon/job-mirror.h \
+	daemon/job-pv-move.c daemon/job-pv-move.h \
+	daemon/job-md-follow.c daemon/job-md-follow.h \
 	daemon/handlers.c daemon/handlers.h \
 	daemon/host.c daemon/host.h \
 	daemon/activation.c daemon/activation.h

@@ -14,7 +14,9 @@
 
 #include "handlers.h"
 #include "host.h"
+#include "job-md-follow.h"
 #include "job-mirror.h"
+#include "job-pv-move.h"
 #include "job.h"
 #include "udev-monitor.h"
 #include "log.h"
@@ -877,6 +879,8 @@ int server_run(struct server *server, struct vg_error *err)
 
 	/* copies a previous run left half done go on */
 	job_mirror_resume_all(server->jobs, server->host);
+	job_pv_move_resume_all(server->jobs, server->host);
+	job_md_follow_all(server->jobs, server->host);
 	job_wait_ms = jobs_count_running(server->jobs) ? 0 : -1;
 	while (!server->stopping) {
 		int n = epoll_wait(server->epoll_fd, events, ARRAY_SIZE(events),

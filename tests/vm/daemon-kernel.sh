@@ -144,9 +144,10 @@ grep -q '"kernel_state": *"faulty' /tmp/show || die "mirror show names no faulty
 sleep 2
 \$V mirror remove-leg md0 /dev/vdb1 >/dev/null || die "remove-leg"
 \$V mirror add-leg md0 /dev/vdd >/dev/null || die "add-leg: \$(\$V mirror add-leg md0 /dev/vdd 2>&1)"
-sleep 1
-wait_md_idle md0
+# vgtool followed md's rebuild as a job until it was done
 [ "\$(md_slots md0)" = "[UU]" ] || die "md0 after rebuild: \$(md_slots md0)"
+\$V job list >/tmp/jobs
+grep -Eq 'mirror.add_leg +md0 +done' /tmp/jobs || die "job list: \$(cat /tmp/jobs)"
 touch /tmp/stop; wait \$writer
 n=\$(ls /mnt/files | grep -c '^w')
 [ \$n -gt 3 ] || die "the writer wrote only \$n files"

@@ -331,6 +331,8 @@ static int assign_positionals(const struct cli_verb *verb, char **words, size_t 
 			unsigned min = a->min ? a->min : 1;
 			struct json_object *array;
 
+			if (wi == n_words && (a->flags & CLI_ARG_OPTIONAL))
+				continue;
 			if (n_words - wi < min) {
 				if (min == 1)
 					return usage_error(err, verb, "missing %s (usage: %s)", a->name,
@@ -751,6 +753,8 @@ static void arg_usage(const struct cli_arg *a, struct strbuf *out)
 {
 	if (a->type == CLI_LVREF) {
 		strbuf_puts(out, a->flags & CLI_ARG_OPTIONAL ? " [VG/LV]" : " VG/LV");
+	} else if ((a->flags & CLI_ARG_LIST) && (a->flags & CLI_ARG_OPTIONAL)) {
+		strbuf_printf(out, " [%s...]", a->name);
 	} else if (a->flags & CLI_ARG_LIST) {
 		for (unsigned i = 1; i < a->min; i++)
 			strbuf_printf(out, " %s", a->name);

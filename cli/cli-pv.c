@@ -24,6 +24,40 @@ static const struct cli_arg create_opts[] = {
 	{ 0 },
 };
 
+#define DST_ARG                                                                                            \
+	{                                                                                                  \
+		.name = "DST", .param = "to", .type = CLI_STRING, .kind = CLI_KIND_PV,                     \
+		.flags = CLI_ARG_OPTIONAL | CLI_ARG_LIST,                                                  \
+		.help = "PVs of the same VG to move the extents to (default: any other PV of the VG)",     \
+	}
+#define BANDWIDTH_OPT                                                                                      \
+	{                                                                                                  \
+		.name = "bandwidth", .param = "bandwidth", .type = CLI_SIZE, .metavar = "RATE",            \
+		.help = "copy at most RATE bytes per second on average (20M)",                             \
+	}
+
+static const struct cli_arg move_args[] = {
+	{ .name = "SRC", .param = "pv", .type = CLI_STRING, .kind = CLI_KIND_PV, .help = "the PV whose extents move" },
+	DST_ARG,
+	{ 0 },
+};
+
+static const struct cli_arg move_opts[] = {
+	{ .name = "lv", .param = "lv", .type = CLI_STRING, .kind = CLI_KIND_LV, .metavar = "VG/LV",
+	  .help = "move only this LV's extents" },
+	BANDWIDTH_OPT,
+	{ 0 },
+};
+
+static const struct cli_arg evacuate_args[] = {
+	{ .name = "PV", .param = "pv", .type = CLI_STRING, .kind = CLI_KIND_PV,
+	  .help = "the PV to empty and take out of its VG" },
+	DST_ARG,
+	{ 0 },
+};
+
+static const struct cli_arg evacuate_opts[] = { BANDWIDTH_OPT, { 0 } };
+
 static const struct cli_verb pv_verbs[] = {
 	{ .noun = "pv", .verb = "create", .method = "pv.create", .summary = "Write a PV label on a device",
 	  .args = device_only, .opts = create_opts, .flags = CLI_VERB_CHANGES | CLI_VERB_CREATES,
@@ -33,6 +67,12 @@ static const struct cli_verb pv_verbs[] = {
 	{ .noun = "pv", .verb = "remove", .method = "pv.remove", .summary = "Wipe the label of a PV in no VG",
 	  .args = device_only, .flags = CLI_VERB_CHANGES, .done = "removed",
 	  .example = "vgtool pv remove /dev/sdb" },
+	{ .noun = "pv", .verb = "move", .method = "pv.move",
+	  .summary = "Move a PV's extents (or one LV's) to other PVs of its VG", .args = move_args, .opts = move_opts,
+	  .flags = CLI_VERB_CHANGES | CLI_VERB_JOB, .example = "vgtool pv move /dev/sdb /dev/sdc --bandwidth 50M" },
+	{ .noun = "pv", .verb = "evacuate", .method = "pv.evacuate",
+	  .summary = "Move every extent off a PV and take it out of its VG", .args = evacuate_args,
+	  .opts = evacuate_opts, .flags = CLI_VERB_CHANGES | CLI_VERB_JOB, .example = "vgtool pv evacuate /dev/sdb" },
 	{ 0 },
 };
 

@@ -1950,7 +1950,7 @@ static int start_move(struct handler_ctx *ctx, struct json_object *params, struc
 	struct host_vg *hvg;
 	struct vg_error err = { 0 };
 	struct job *job;
-	char name[256];
+	char name[256], lv_vg[256];
 	int r;
 
 	if ((r = rpc_params_only(params, PARAMS("vg", "pv", "to", "lv", "bandwidth"), e)) < 0 ||
@@ -1963,6 +1963,16 @@ static int start_move(struct handler_ctx *ctx, struct json_object *params, struc
 	if (evacuate && lv_name)
 		return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "lv",
 				     "an evacuation moves every LV off the PV: leave lv out, or use pv.move");
+	if (lv_name && strchr(lv_name, '/')) {
+		/* "VG/LV", as the command line names LVs */
+		const char *slash = strchr(lv_name, '/');
+
+		if (vg_name && (strlen(vg_name) != (size_t)(slash - lv_name) || strncmp(vg_name, lv_name, slash - lv_name)))
+			return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "lv", "LV %s is not in VG %s", lv_name, vg_name);
+		snprintf(lv_vg, sizeof(lv_vg), "%.*s", (int)(slash - lv_name), lv_name);
+		vg_name = lv_vg;
+		lv_name = slash + 1;
+	}
 	if ((r = rpc_param_size(params, "bandwidth", false, &bandwidth, e)) < 0 && r != -ENOENT)
 		return r;
 	if (r == 0 && (bandwidth.sign != SIZE_SIGN_NONE || bandwidth.percent_of != SIZE_PERCENT_NONE || !bandwidth.bytes))

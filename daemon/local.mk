@@ -73,6 +73,7 @@ VGTOOLD_INTEGRATION_TESTS = \
 	tests/integration/daemon-bad-input.sh \
 	tests/integration/daemon-load.sh \
 	tests/integration/daemon-jobs.sh \
+	tests/integration/daemon-move.sh \
 	tests/integration/seed-layout.sh
 TESTS += $(VGTOOLD_INTEGRATION_TESTS)
 EXTRA_DIST += $(VGTOOLD_INTEGRATION_TESTS) tests/integration/rpc.py tests/integration/rpc-load.py \

@@ -148,6 +148,18 @@ no_pvck_complaints() {
 	done
 }
 
+# lvs_read_back WHAT DEVS VG LV...: each LV, read through the VG's metadata
+# on DEVS (comma-separated) by pv-move-tool, holds $WORK/LV.data.
+lvs_read_back() {
+	local what=$1 devs=$2 vg=$3 lv
+	shift 3
+	for lv in "$@"; do
+		"$TOOLS/pv-move-tool" --devices "$devs" lv-read "$vg" "$lv" >"$WORK/$lv.read" ||
+			fail "$what: reading LV $lv"
+		cmp -s "$WORK/$lv.read" "$WORK/$lv.data" || fail "$what: LV $lv does not read back its data"
+	done
+}
+
 # expect_refusal RUNNER WORD... -- ARGS...: `RUNNER ARGS...` is refused (exit
 # status 1, no sanitizer report), its message says every WORD
 # (case-insensitive), and no image $WORK/pv*.img changed. Counts $refusals.

@@ -49,13 +49,7 @@ PE_START=$(stock_lvm pvs --noheadings --units b --nosuffix -o pe_start "$L0" | x
 dd if="$L0" bs=64k iflag=skip_bytes,count_bytes skip="$PE_START" count=$((12 * EXT)) status=none |
 	cmp - "$WORK/a.data" || fail "LV a is not at pe_start of $L0"
 
-check_data() {
-	local lv
-	for lv in a b c; do
-		M lv-read vgm $lv >"$WORK/$lv.read" || fail "$1: reading LV $lv"
-		cmp -s "$WORK/$lv.read" "$WORK/$lv.data" || fail "$1: LV $lv does not read back its data"
-	done
-}
+check_data() { lvs_read_back "$1" "$DEVS" vgm a b c; }
 # lvm_sees WHAT: stock lvm2 reads the VG without a complaint
 lvm_sees() {
 	stock_lvm vgck vgm >"$WORK/vgck.out" 2>&1 || fail "$1: vgck: $(cat "$WORK/vgck.out")"

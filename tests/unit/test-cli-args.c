@@ -86,6 +86,12 @@ static const struct {
 	  "\"metadata_copies\":2,\"idempotency_key\":\"pv-sdb\"}}" },
 	{ "pv list", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"pv.list\",\"params\":{}}" },
 	{ "pv remove /dev/sdb", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"pv.remove\",\"params\":{\"device\":\"/dev/sdb\"}}" },
+	{ "pv move /dev/sdb", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"pv.move\",\"params\":{\"pv\":\"/dev/sdb\"}}" },
+	{ "pv move /dev/sdb /dev/sdc md1 --lv vg_data/home --bandwidth 20M",
+	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"pv.move\",\"params\":{\"pv\":\"/dev/sdb\",\"to\":[\"/dev/sdc\",\"md1\"],"
+	  "\"lv\":\"vg_data/home\",\"bandwidth\":20971520}}" },
+	{ "pv evacuate md2 --dry-run",
+	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"pv.evacuate\",\"params\":{\"pv\":\"md2\",\"dry_run\":true}}" },
 
 	/* vg */
 	{ "vg create vg_bulk /dev/sdb /tmp/disk.img --extent-size 8M",

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* PV moves and evacuations as jobs: the pv-move engine stepped from the event loop (see job-pv-move.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "job-pv-move.h"
+#include "log.h"
+#include "vg-ops.h"
+
+/* Bytes one call of pv_move_step copies: small enough that a step stays within the loop's budget. */
+#define MOVE_STEP_BYTES (UINT64_C(1) << 20)
+
+struct move_job {
+	char *vg_name;
+	char *source_pv_id;
+	bool evacuate;
+	struct pv_move *move;    /* NULL until (re)made on the host's current store */
+	struct vg_store *store;  /* the store @move was made on */
+	uint64_t bandwidth_bytes;
+	uint64_t extent_bytes;
+	uint64_t base_done_bytes; /* extents already moved when @move was made, in bytes */
+	struct vg_text_header header;
+	char description[128];
+};
+
+static void move_job_free(void *data)
+{
+	struct move_job *mj = data;
+
+	if (!mj)
+		return;
+	pv_move_free(mj->move);
+	free(mj->vg_name);
+	free(mj->source_pv_id);
+	free(mj);
+}
+
+bool job_is_pv_move(const struct job *job)
+{
+	return streq(job->kind, JOB_PV_MOVE_KIND) || streq(job->kind, JOB_PV_EVACUATE_KIND);
+}
+
+static struct pv_move_options move_options(struct move_job *mj)
+{
+	return (struct pv_move_options){
+		.bandwidth_bytes_per_second = mj->bandwidth_bytes,
+		.step_bytes = MOVE_STEP_BYTES,
+		.header = &mj->header,
+	};
+}
+
+static struct move_job *move_job_new(struct host *host, const char *vg_name, const char *source_pv_id,
+				     bool evacuate, uint64_t bandwidth_bytes, struct vg_error *err)
+{
+	struct move_job *mj = calloc(1, sizeof(*mj));
+
+	if (!mj || !(mj->vg_name = strdup(vg_name)) || !(mj->source_pv_id = strdup(source_pv_id))) {
+		move_job_free(mj);
+		vg_error_set(err, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	mj->evacuate = evacuate;
+	mj->bandwidth_bytes = bandwidth_bytes;
+	host_text_header(host, evacuate ? "vgtool pv evacuate" : "vgtool pv move", &mj->header, mj->description,
+			 sizeof(mj->description));
+	return mj;
+}
+
+/* The bytes a move has copied for good, and its whole size, from the engine's progress. */
+static void report_progress(struct job *job, struct move_job *mj, const struct pv_move_progress *p)
+{
+	uint64_t total = p->extents_total * mj->extent_bytes;
+	uint64_t done = mj->base_done_bytes + p->bytes_copied;
+
+	if (p->copy_done)
+		done = total;
+	job_set_progress(job, MIN(done, total), total);
+}
+
+static void adopt_move(struct move_job *mj, struct vg_store *store, struct pv_move *move, uint64_t extent_bytes)
+{
+	struct pv_move_progress p;
+
+	pv_move_free(mj->move);
+	mj->move = move;
+	mj->store = store;
+	mj->extent_bytes = extent_bytes;
+	pv_move_get_progress(move, &p);
+	mj->base_done_bytes = p.extents_moved * extent_bytes;
+}
+
+/*
+ * The move on the host's store of the VG now: the one made before when the
+ * store is the same, else resumed from the last checkpoint (the host read
+ * its VGs again since). NULL with no error when the metadata holds no move
+ * any more (finished or aborted by a previous run).
+ */
+static int current_move(struct move_job *mj, struct host *host, struct pv_move **ret_move, struct vg_error *err)
+{
+	struct host_vg *hvg = host_find_vg(host, mj->vg_name);
+	struct pv_move_options opts = move_options(mj);
+	struct pv_move *move = NULL;
+	int r;
+
+	if (!hvg)
+		return vg_error_set(err, -ENODEV, "VG %s is gone: its PVs are no longer all here", mj->vg_name);
+	if (mj->move && mj->store == hvg->store) {
+		*ret_move = mj->move;
+		return 0;
+	}
+	pv_move_free(TAKE_PTR(mj->move));
+	if (!pv_move_in_progress(hvg->store->vg)) {
+		*ret_move = NULL;
+		return 0;
+	}
+	r = pv_move_resume(hvg->store, &opts, &move, err);
+	if (r < 0)
+		return vg_error_prefix(err, r, "VG %s: resuming the move: ", mj->vg_name);
+	adopt_move(mj, hvg->store, move, hvg->store->vg->extent_size_sectors * 512);
+	*ret_move = move;
+	return 0;
+}
+
+/* A PV that left its VG is an orphan now: its label says so. */
+static void refresh_label(struct host *host, const char *pv_id)
+{
+	for (size_t i = 0; i < host->n_devices; i++) {
+		struct host_device *device = host->devices[i];
+		struct vg_error label_err = { 0 };
+
+		if (device->is_pv && streq(device->label.pv_uuid, pv_id))
+			pv_label_read(device->dev, &device->label, &label_err);
+	}
+}
+
+static int finish(struct job *job, struct host *host, struct move_job *mj, struct pv_move *move, struct vg_error *err)
+{
+	struct json_object *fields;
+	int r;
+
+	mj->header.creation_time = (int64_t)time(NULL);
+	r = pv_move_finish(move, err);
+	if (r < 0)
+		return vg_error_prefix(err, r, "VG %s: the move's last commit: ", mj->vg_name);
+	if (mj->evacuate)
+		refresh_label(host, mj->source_pv_id);
+	fields = json_object_new_object();
+	json_object_object_add(fields, "vg", json_object_new_string(mj->vg_name));
+	json_object_object_add(fields, "pv", json_object_new_string(mj->source_pv_id));
+	json_object_object_add(fields, "job", json_object_new_uint64(job->id));
+	job_publish(job, mj->evacuate ? "pv.evacuated" : "pv.moved", fields);
+	return JOB_STEP_DONE;
+}
+
+static int move_step(struct job *job, struct host *host, uint64_t budget_bytes, uint64_t deadline_ms,
+		     struct vg_error *err)
+{
+	struct move_job *mj = job->data;
+	struct pv_move_progress p = { 0 };
+	struct pv_move *move;
+	uint64_t before;
+	int r;
+
+	r = current_move(mj, host, &move, err);
+	if (r < 0)
+		return r;
+	if (!move)
+		return JOB_STEP_DONE; /* the metadata holds no move any more */
+	pv_move_get_progress(move, &p);
+	before = p.bytes_copied;
+	while (!p.copy_done) {
+		mj->header.creation_time = (int64_t)time(NULL);
+		r = pv_move_step(move, &p, err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "VG %s: ", mj->vg_name);
+		if (p.wait_ns) {
+			/* over the bandwidth limit: the loop leaves this job alone until it may go on */
+			job->wake_ms = job_clock_ms() + (p.wait_ns + 999999) / 1000000;
+			break;
+		}
+		if (p.bytes_copied - before >= budget_bytes || job_clock_ms() >= deadline_ms)
+			break;
+	}
+	report_progress(job, mj, &p);
+	if (p.copy_done)
+		return finish(job, host, mj, move, err);
+	return JOB_STEP_MORE;
+}
+
+static const struct job_ops move_job_ops = {
+	.step = move_step,
+	/* every checkpoint is a commit: a stop has nothing to record */
+	.stop = NULL,
+	.free_data = move_job_free,
+};
+
+static int start_job(struct jobs *jobs, struct move_job *mj, struct host_vg *hvg, struct pv_move *move,
+		     struct job **ret_job, struct vg_error *err)
+{
+	struct pv_move_progress p;
+	struct job *job;
+	int r;
+
+	adopt_move(mj, hvg->store, move, hvg->store->vg->extent_size_sectors * 512);
+	pv_move_get_progress(move, &p);
+	r = jobs_start(jobs, &move_job_ops, mj->evacuate ? JOB_PV_EVACUATE_KIND : JOB_PV_MOVE_KIND, mj->vg_name,
+		       p.extents_total * mj->extent_bytes, mj, &job);
+	if (r < 0)
+		return vg_error_set(err, r, "out of memory");
+	job->done_bytes = mj->base_done_bytes;
+	if (ret_job)
+		*ret_job = job;
+	return 0;
+}
+
+int job_pv_move_start(struct jobs *jobs, struct host *host, const char *vg_name, const struct pv_move_plan *plan,
+		      uint64_t bandwidth_bytes, struct job **ret_job, struct vg_error *err)
+{
+	struct host_vg *hvg = host_find_vg(host, vg_name);
+	struct move_job *mj;
+	struct pv_move_options opts;
+	struct pv_move *move = NULL;
+	int r;
+
+	if (!hvg)
+		return vg_error_set(err, -ENOENT, "there is no VG called %s", vg_name);
+	if (plan->source_pv_index >= hvg->store->vg->n_pvs)
+		return vg_error_set(err, -EINVAL, "the move's source PV is not in VG %s", vg_name);
+	mj = move_job_new(host, vg_name, hvg->store->vg->pvs[plan->source_pv_index]->id, plan->evacuate,
+			  bandwidth_bytes, err);
+	if (!mj)
+		return -ENOMEM;
+	opts = move_options(mj);
+	r = pv_move_start(hvg->store, plan, &opts, &move, err);
+	if (r < 0) {
+		move_job_free(mj);
+		return r;
+	}
+	return start_job(jobs, mj, hvg, move, ret_job, err);
+}
+
+int job_pv_move_abort(struct job *job, struct host *host, struct vg_error *err)
+{
+	struct move_job *mj = job->data;
+	struct pv_move *move;
+	int r;
+
+	if (job->state != JOB_RUNNING || !job_is_pv_move(job))
+		return 0;
+	r = current_move(mj, host, &move, err);
+	if (r < 0 || !move)
+		return r;
+	mj->header.creation_time = (int64_t)time(NULL);
+	snprintf(mj->description, sizeof(mj->description), "Write from vgtool job cancel (%s).", job->kind);
+	r = pv_move_abort(move, err);
+	if (r < 0)
+		return vg_error_prefix(err, r, "VG %s: cancelling the move: ", mj->vg_name);
+	return 0;
+}
+
+int job_pv_move_resume_all(struct jobs *jobs, struct host *host)
+{
+	int started = 0;
+
+	for (size_t v = 0; v < host->n_vgs; v++) {
+		struct host_vg *hvg = host->vgs[v];
+		const struct vg *vg = hvg->store->vg;
+		_cleanup_(pv_move_plan_freep) struct pv_move_plan *plan = NULL;
+		struct pv_move_options opts;
+		struct pv_move *move = NULL;
+		struct move_job *mj;
+		struct vg_error err = { 0 };
+		int r;
+
+		if (!pv_move_in_progress(vg) || jobs_running_on(jobs, vg->name))
+			continue;
+		r = pv_move_plan_from_vg(vg, &plan, &err);
+		mj = r < 0 ? NULL : move_job_new(host, vg->name, vg->pvs[plan->source_pv_index]->id, plan->evacuate, 0, &err);
+		if (mj) {
+			opts = move_options(mj);
+			r = pv_move_resume(hvg->store, &opts, &move, &err);
+			if (r < 0)
+				move_job_free(mj);
+			else
+				r = start_job(jobs, mj, hvg, move, NULL, &err);
+		} else if (r == 0) {
+			r = -ENOMEM;
+		}
+		if (r < 0) {
+			vg_log(LOG_ERR, "VG %s has a move in progress that cannot resume: %s", vg->name, err.message);
+			continue;
+		}
+		vg_log(LOG_INFO, "VG %s has a move in progress: resuming it from its last checkpoint", vg->name);
+		started++;
+	}
+	return started;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * PV moves as jobs of vgtoold (kinds "pv.move" and "pv.evacuate"): the
+ * engine of lvm/pv-move.h stepped from the event loop. The request commits
+ * the start of the move (every refusal comes before that, and writes
+ * nothing); the job copies chunk after chunk, each made durable and then
+ * committed as moved, and ends with the commit that puts the LVs on their
+ * new extents (and, for an evacuation, takes the PV out of its VG).
+ *
+ * Every checkpoint is a commit of the VG, so there is nothing to record when
+ * the daemon stops: the next start finds pvmove0 in the metadata and resumes
+ * the move from its last checkpoint (job_pv_move_resume_all). A cancel is
+ * the engine's abort: chunks committed as moved stay on their destination,
+ * the rest on their source, pvmove0 goes.
+ *
+ * The host may read its VGs again at any time between two steps (a rescan
+ * frees the VG stores): a step that finds another store than the one its
+ * move was made on resumes the move on the new one, from the last
+ * checkpoint.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "error.h"
+#include "host.h"
+#include "job.h"
+#include "pv-move.h"
+
+#define JOB_PV_MOVE_KIND "pv.move"
+#define JOB_PV_EVACUATE_KIND "pv.evacuate"
+
+/*
+ * Commit the start of @plan (made by pv_move_plan from @vg_name's committed
+ * VG) and run the rest as a job on the VG. @bandwidth_bytes: the copy's
+ * average rate limit, 0 for none (the daemon's copy_rate applies as well).
+ * A refusal or a failed commit leaves no job and returns its errno.
+ */
+int job_pv_move_start(struct jobs *jobs, struct host *host, const char *vg_name, const struct pv_move_plan *plan,
+		      uint64_t bandwidth_bytes, struct job **ret_job, struct vg_error *err);
+
+/* Whether @job is a PV move (pv.move or pv.evacuate). */
+bool job_is_pv_move(const struct job *job);
+
+/*
+ * Cancel a running move of @job: the engine's abort, one commit. The job is
+ * then cancelled by jobs_cancel (a move has nothing more to record).
+ */
+int job_pv_move_abort(struct job *job, struct host *host, struct vg_error *err);
+
+/*
+ * At start: a job for every VG whose metadata holds a move in progress,
+ * resumed from its last checkpoint. Returns how many started.
+ */
+int job_pv_move_resume_all(struct jobs *jobs, struct host *host);

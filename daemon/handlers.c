@@ -1327,7 +1327,7 @@ static int mirror_create(struct handler_ctx *ctx, struct json_object *params, st
 		if (r < 0)
 			return r;
 		if (ctx->host->activation)
-			r = job_md_follow_start(server_jobs(ctx->server), ctx->host, "mirror.resync", name, &job, &err);
+			r = job_md_follow_start(server_jobs(ctx->server), ctx->host, "mirror.resync", name, NULL, &job, &err);
 		else
 			r = job_mirror_resync_start(server_jobs(ctx->server), ctx->host, name, &job, &err);
 		if (r < 0) {
@@ -1456,6 +1456,7 @@ static int kernel_leg_op(struct handler_ctx *ctx, struct host_device *mirror, en
 	if (!mirror->md_array)
 		return rpc_error_set(e, RPC_REFUSED, -ENODEV, "name",
 				     "mirror %s is not running in md (no fresh leg, or it did not start: see the daemon's log)",
+	_cleanup_free_ char *retire = NULL;
 				     name);
 	switch (op) {
 	case LEG_FAIL:
@@ -1471,22 +1472,27 @@ static int kernel_leg_op(struct handler_ctx *ctx, struct host_device *mirror, en
 		event = "mirror.leg_added";
 		break;
 	default:
-		return rpc_error_set(e, RPC_REFUSED, -ENOTSUP, NULL,
-				     "with activation = \"kernel\", replace a leg in steps: add the new device "
-				     "(mirror add-leg), wait for the rebuild, then fail and remove the old leg");
+		return rpc_error_set(e, RPC_INTERNAL_ERROR, -EINVAL, NULL, "unknown leg operation");
 	}
 	if (r < 0)
 		return refuse_after_rescan(ctx, e, &err, r);
 	struct json_object *fields = json_object_new_object();
 	json_object_object_add(fields, "mirror", json_object_new_string(name));
+	case LEG_REPLACE:
+		if (!(retire = strdup(host_mirror_leg_path(ctx->host, mirror, (size_t)leg) ?: "")))
+			return rpc_error_set(e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
+		r = host_mirror_kernel_replace(ctx->host, mirror, (size_t)leg, fresh, &opts, &err);
+		event = "mirror.leg_added";
+		break;
 	server_publish_event(ctx->server, event, fields);
 	r = rescan_and_show(ctx, name, ret, e);
-	if (r < 0 || op != LEG_ADD)
+	if (r < 0 || (op != LEG_ADD && op != LEG_REPLACE))
 		return r;
 	/* md rebuilds the new leg (a spare stays a spare until a slot is free): followed as a job */
 	struct job *job;
 
-	if (job_md_follow_start(server_jobs(ctx->server), ctx->host, "mirror.add_leg", name, &job, &err) < 0) {
+	if (job_md_follow_start(server_jobs(ctx->server), ctx->host,
+				op == LEG_ADD ? "mirror.add_leg" : "mirror.replace_leg", name, retire, &job, &err) < 0) {
 		json_object_put(*ret);
 		*ret = NULL;
 		return refuse(e, &err, -EIO);
@@ -1682,11 +1688,6 @@ static int mirror_dissolve(struct handler_ctx *ctx, struct json_object *params, 
 	mirror = mirror_param(ctx, params, e);
 	if (!mirror)
 		return e->errno_code;
-	if (ctx->host->activation && mirror->md_array)
-		return rpc_error_set(e, RPC_REFUSED, -ENOTSUP, "name",
-				     "mirror %s runs in md as %s: with activation = \"kernel\", dissolving or removing a running "
-				     "mirror is not available; fail and remove its legs one by one instead",
-				     mirror->path, mirror->md_array);
 	if ((r = refuse_if_busy(ctx, mirror->path, e)) < 0)
 		return r;
 	devices = json_object_new_array();
@@ -1705,7 +1706,10 @@ static int mirror_dissolve(struct handler_ctx *ctx, struct json_object *params, 
 		json_object_put(devices);
 		return r;
 	}
-	r = md_mirror_dissolve(mirror->view, -1, &opts, &err);
+	if (ctx->host->activation && mirror->md_array)
+		r = host_mirror_kernel_dissolve(ctx->host, mirror, &opts, &err);
+	else
+		r = md_mirror_dissolve(mirror->view, -1, &opts, &err);
 	if (r < 0) {
 		json_object_put(devices);
 		return refuse_after_rescan(ctx, e, &err, r);

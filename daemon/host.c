@@ -227,13 +227,13 @@ static bool has_partitions(const struct inventory_device *disk)
 	if (!dir)
 		return false;
 	while (!found && (de = readdir(dir))) {
-		char partition[PATH_MAX];
+		char partition[NAME_MAX + 16];
 		struct stat st;
 
 		if (strncmp(de->d_name, disk->sys_name, strlen(disk->sys_name)) != 0)
 			continue;
-		snprintf(partition, sizeof(partition), "%s/%s/partition", path, de->d_name);
-		found = stat(partition, &st) == 0;
+		snprintf(partition, sizeof(partition), "%s/partition", de->d_name);
+		found = fstatat(dirfd(dir), partition, &st, 0) == 0;
 	}
 	closedir(dir);
 	return found;
@@ -1056,15 +1056,21 @@ int host_mirror_kernel_fail(struct host *host, struct host_device *mirror, size_
 int host_mirror_kernel_remove(struct host *host, struct host_device *mirror, size_t leg, struct vg_error *err)
 {
 	const char *held = host_mirror_leg_path(host, mirror, leg);
-	_cleanup_(blockdev_closep) struct blockdev *dev = NULL;
-	_cleanup_free_ char *path = NULL;
-	int r;
 
 	if (!held)
 		return vg_error_set(err, -ENODEV, "leg %zu of mirror %s is not present", leg, mirror->path);
-	if (!(path = strdup(held)))
+	return host_mirror_kernel_retire(host, mirror->md_array, held, err);
+}
+
+int host_mirror_kernel_retire(struct host *host, const char *md_array, const char *leg_path, struct vg_error *err)
+{
+	_cleanup_(blockdev_closep) struct blockdev *dev = NULL;
+	_cleanup_free_ char *path = strdup(leg_path);
+	int r;
+
+	if (!path)
 		return vg_error_set(err, -ENOMEM, "out of memory");
-	r = host->activation->md->remove_leg(mirror->md_array, path, err);
+	r = host->activation->md->remove_leg(md_array, path, err);
 	if (r < 0)
 		return r;
 	/*
@@ -1080,7 +1086,7 @@ int host_mirror_kernel_remove(struct host *host, struct host_device *mirror, siz
 	if (r == 0)
 		r = blockdev_flush(dev, err);
 	if (r < 0)
-		return vg_error_prefix(err, r, "%s left md array %s, but its superblock stays", path, mirror->md_array);
+		return vg_error_prefix(err, r, "%s left md array %s, but its superblock stays", path, md_array);
 	return 0;
 }
 
@@ -1108,6 +1114,24 @@ int host_mirror_kernel_add(struct host *host, struct host_device *mirror, struct
 		}
 	}
 	return r;
+}
+
+int host_mirror_kernel_replace(struct host *host, struct host_device *mirror, size_t leg, struct host_device *fresh,
+			       const struct md_mirror_options *opts, struct vg_error *err)
+{
+	const char *old = host_mirror_leg_path(host, mirror, leg);
+	_cleanup_free_ char *old_path = old ? strdup(old) : NULL;
+	int r;
+
+	if (!old)
+		return vg_error_set(err, -ENODEV, "leg %zu of mirror %s is not present", leg, mirror->path);
+	if (!old_path)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	/* the newcomer joins as a spare, then md rebuilds the old leg onto it while the old one serves */
+	r = host_mirror_kernel_add(host, mirror, fresh, opts, err);
+	if (r < 0)
+		return r;
+	return host->activation->md->want_replacement(mirror->md_array, old_path, err);
 }
 
 int host_mirror_kernel_state(const struct host *host, const struct host_device *mirror,
@@ -1192,4 +1216,53 @@ int host_watch_md(struct host *host, host_md_report_fn report, void *userdata)
 		snprintf(seen->faulty, sizeof(seen->faulty), "%s", faulty);
 	}
 	return n_reports;
+}
+
+int host_mirror_kernel_dissolve(struct host *host, struct host_device *mirror, const struct md_mirror_options *opts,
+				struct vg_error *err)
+{
+	_cleanup_(md_mirror_view_freep) struct md_mirror_view *view = NULL;
+	struct blockdev **legs = NULL;
+	char **paths = NULL;
+	size_t n = 0;
+	int r;
+
+	legs = calloc(host->n_devices + 1, sizeof(*legs));
+	paths = calloc(host->n_devices + 1, sizeof(*paths));
+	if (!legs || !paths) {
+		r = vg_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < host->n_devices; i++) {
+		const struct host_device *d = host->devices[i];
+
+		if (d->is_md_leg && d->md_array && streq(d->md_array, mirror->md_array) &&
+		    !(paths[n++] = strdup(d->path))) {
+			r = vg_error_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	/* md lets the legs go only when nothing holds the array (no active LV on it) */
+	r = host->activation->md->stop(mirror->md_array, err);
+	if (r < 0)
+		goto out;
+	/* the legs are plain devices again: read them afresh, exclusively, and take the mirror apart */
+	for (size_t k = 0; k < n; k++) {
+		r = blockdev_open(paths[k], BLOCKDEV_EXCLUSIVE, &legs[k], err);
+		if (r < 0)
+			goto out;
+	}
+	r = md_mirror_view_read(legs, n, NULL, &view, err);
+	if (r == 0)
+		r = md_mirror_dissolve(view, -1, opts, err);
+	if (r < 0)
+		vg_error_prefix(err, r, "md array %s was stopped, but its legs were not taken apart", mirror->md_array);
+out:
+	for (size_t k = 0; k < n; k++) {
+		blockdev_close(legs ? legs[k] : NULL);
+		free(paths[k]);
+	}
+	free(legs);
+	free(paths);
+	return r;
 }

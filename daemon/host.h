@@ -129,9 +129,22 @@ char *host_rescue_note(const struct host *host, const struct vg *vg);
 const char *host_mirror_leg_path(const struct host *host, const struct host_device *mirror, size_t leg);
 int host_mirror_kernel_fail(struct host *host, struct host_device *mirror, size_t leg, struct vg_error *err);
 int host_mirror_kernel_remove(struct host *host, struct host_device *mirror, size_t leg, struct vg_error *err);
+/* Take @leg_path out of running array @md_array, wiping its superblock and first MiB. */
+int host_mirror_kernel_retire(struct host *host, const char *md_array, const char *leg_path, struct vg_error *err);
 struct md_mirror_options;
 int host_mirror_kernel_add(struct host *host, struct host_device *mirror, struct host_device *fresh,
 			   const struct md_mirror_options *opts, struct vg_error *err);
+/*
+ * Stop the array md runs @mirror as (refused while anything holds it, an
+ * active LV on it), then take the mirror apart as md_mirror_dissolve does:
+ * the source leg keeps the data (a PV on the mirror is then that leg), the
+ * others are wiped. The caller reads the host again afterwards.
+ */
+int host_mirror_kernel_dissolve(struct host *host, struct host_device *mirror, const struct md_mirror_options *opts,
+				struct vg_error *err);
+/* Add @fresh as a spare and have md rebuild legs[leg] onto it while it serves (mdadm --replace). */
+int host_mirror_kernel_replace(struct host *host, struct host_device *mirror, size_t leg, struct host_device *fresh,
+			       const struct md_mirror_options *opts, struct vg_error *err);
 struct md_kernel_state;
 int host_mirror_kernel_state(const struct host *host, const struct host_device *mirror,
 			     struct md_kernel_state **ret_state, struct vg_error *err);

@@ -3,6 +3,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <syslog.h>
 
 #include "job-md-follow.h"
@@ -17,7 +19,50 @@
 struct follow {
 	uint64_t started_ms;
 	bool seen_running; /* md was seen recovering or resyncing */
+	char *retire_path; /* a replaced leg, taken out once md has marked it faulty */
 };
+
+static void follow_free(void *data)
+{
+	struct follow *f = data;
+
+	if (f)
+		free(f->retire_path);
+	free(f);
+}
+
+/* md's state of the member at @path: "faulty", "in_sync,replacement", ...; NULL when it is no member. */
+static const char *member_state(const struct md_kernel_state *state, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return NULL;
+	for (size_t m = 0; m < state->n_members; m++)
+		if (state->members[m].major == major(st.st_rdev) && state->members[m].minor == minor(st.st_rdev))
+			return state->members[m].state;
+	return NULL;
+}
+
+/* The replacement is in sync when md has marked the old leg faulty (or let it go): take it out. */
+static int retire_replaced(struct job *job, struct host *host, const struct host_device *mirror,
+			   const struct md_kernel_state *state, bool *ret_done, struct vg_error *err)
+{
+	struct follow *f = job->data;
+	const char *old = member_state(state, f->retire_path);
+	int r;
+
+	*ret_done = false;
+	if (old && !strstr(old, "faulty"))
+		return 0;
+	if (old) {
+		r = host_mirror_kernel_retire(host, mirror->md_array, f->retire_path, err);
+		if (r < 0)
+			return r;
+	}
+	*ret_done = true;
+	return 0;
+}
 
 /* "123 / 456" (sectors) from sync_completed; false for "none" or anything else. */
 static bool parse_completed(const char *text, uint64_t *ret_done, uint64_t *ret_total)
@@ -60,7 +105,28 @@ static int follow_step(struct job *job, struct host *host, uint64_t budget_bytes
 		job->wake_ms = now + POLL_MS;
 		return JOB_STEP_MORE;
 	}
-	if (state->degraded == 0 && (f->seen_running || now - f->started_ms >= POLL_MS)) {
+	if (f->retire_path) {
+		bool done_replacing;
+
+		r = retire_replaced(job, host, mirror, state, &done_replacing, err);
+		if (r < 0)
+			return r;
+		if (!done_replacing && (f->seen_running || now - f->started_ms >= START_GRACE_MS))
+			return vg_error_set(err, -EIO, "md %s %s replacing %s: see mirror show", mirror->md_array,
+					    f->seen_running ? "stopped" : "did not start", f->retire_path);
+		if (!done_replacing) {
+			job->wake_ms = now + POLL_MS / 2;
+			return JOB_STEP_MORE;
+		}
+		/* the host saw the old leg in the array: read it again without it */
+		r = host_rescan(host, err);
+		if (r < 0)
+			return r;
+		mirror = host_find_mirror(host, job->target);
+		if (!mirror)
+			return vg_error_set(err, -ENODEV, "mirror %s is gone", job->target);
+	}
+	if (state->degraded == 0 && (f->seen_running || f->retire_path || now - f->started_ms >= POLL_MS)) {
 		struct json_object *fields = json_object_new_object();
 
 		job_set_progress(job, job->total_bytes, job->total_bytes);
@@ -81,11 +147,11 @@ static int follow_step(struct job *job, struct host *host, uint64_t budget_bytes
 static const struct job_ops follow_ops = {
 	.step = follow_step,
 	.stop = NULL, /* md goes on by itself; a later start follows it again */
-	.free_data = free,
+	.free_data = follow_free,
 };
 
 int job_md_follow_start(struct jobs *jobs, struct host *host, const char *kind, const char *mirror_name,
-			struct job **ret_job, struct vg_error *err)
+			const char *retire_path, struct job **ret_job, struct vg_error *err)
 {
 	struct host_device *mirror = host_find_mirror(host, mirror_name);
 	struct follow *f;
@@ -97,6 +163,10 @@ int job_md_follow_start(struct jobs *jobs, struct host *host, const char *kind, 
 	if (!f)
 		return vg_error_set(err, -ENOMEM, "out of memory");
 	f->started_ms = job_clock_ms();
+	if (retire_path && !(f->retire_path = strdup(retire_path))) {
+		free(f);
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	}
 	r = jobs_start(jobs, &follow_ops, kind, mirror_name, mirror->view ? mirror->view->size_sectors * 512 : 0, f,
 		       ret_job);
 	if (r < 0)
@@ -119,7 +189,7 @@ int job_md_follow_all(struct jobs *jobs, struct host *host)
 		    host_mirror_kernel_state(host, mirror, &state, NULL) < 0 || !md_busy(state))
 			continue;
 		if (job_md_follow_start(jobs, host, streq(state->sync_action, "resync") ? "mirror.resync" : "mirror.recover",
-					mirror->path, NULL, &err) < 0) {
+					mirror->path, NULL, NULL, &err) < 0) {
 			vg_log(LOG_ERR, "mirror %s: cannot follow md's %s: %s", mirror->path, state->sync_action, err.message);
 			continue;
 		}

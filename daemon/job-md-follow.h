@@ -14,9 +14,14 @@
 #include "host.h"
 #include "job.h"
 
-/* Follow md's work on @mirror_name as a job of @kind ("mirror.add_leg", "mirror.resync", ...). */
+/*
+ * Follow md's work on @mirror_name as a job of @kind ("mirror.add_leg",
+ * "mirror.resync", ...). @retire_path: a leg md is replacing
+ * (want_replacement); the job ends when md has marked it faulty, and takes
+ * it out of the array (host_mirror_kernel_retire).
+ */
 int job_md_follow_start(struct jobs *jobs, struct host *host, const char *kind, const char *mirror_name,
-			struct job **ret_job, struct vg_error *err);
+			const char *retire_path, struct job **ret_job, struct vg_error *err);
 
 /* At start: a job for every running array md is rebuilding or resyncing. Returns how many started. */
 int job_md_follow_all(struct jobs *jobs, struct host *host);

@@ -496,6 +496,53 @@ static int linux_remove_leg(const char *name, const char *leg_path, struct vg_er
 	}
 }
 
+/* The member directory of @leg_path in @name ("dev-vda"), found by device number. */
+static int member_entry(const char *name, const char *leg_path, char *ret_entry, size_t len, struct vg_error *err)
+{
+	_cleanup_(closedirp) DIR *dir = NULL;
+	char path[PATH_MAX];
+	struct dirent *de;
+	dev_t rdev;
+	int r;
+
+	r = leg_rdev(leg_path, &rdev, err);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/sys/block/%s/md", name);
+	dir = opendir(path);
+	if (!dir)
+		return vg_error_set(err, -errno, "md array %s: %m", name);
+	while ((de = readdir(dir))) {
+		char buf[64];
+		unsigned maj, min;
+
+		if (strncmp(de->d_name, "dev-", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/block/dev", de->d_name);
+		if (read_md_attr(name, path, buf, sizeof(buf)) == 0 && sscanf(buf, "%u:%u", &maj, &min) == 2 &&
+		    maj == major(rdev) && min == minor(rdev)) {
+			snprintf(ret_entry, len, "%s", de->d_name);
+			return 0;
+		}
+	}
+	return vg_error_set(err, -ENODEV, "md array %s: %s is not a member", name, leg_path);
+}
+
+static int linux_want_replacement(const char *name, const char *leg_path, struct vg_error *err)
+{
+	char entry[NAME_MAX + 1], path[PATH_MAX];
+	int r;
+
+	if ((r = check_name(name, err)) < 0 || (r = member_entry(name, leg_path, entry, sizeof(entry), err)) < 0)
+		return r;
+	snprintf(path, sizeof(path), "/sys/block/%s/md/%s/state", name, entry);
+	r = write_attr(path, "want_replacement");
+	if (r < 0)
+		return vg_error_set(err, r, "md array %s: asking for a replacement of %s: %s", name, leg_path,
+				    strerror(-r));
+	return 0;
+}
+
 /* The set uuid of a running member of @name, read from its superblock. */
 static int array_uuid(const char *name, uint8_t ret_uuid[16], struct vg_error *err)
 {
@@ -628,4 +675,5 @@ const struct md_kernel_ops md_kernel_linux = {
 	.remove_leg = linux_remove_leg,
 	.add_leg = linux_add_leg,
 	.scrub = linux_scrub,
+	.want_replacement = linux_want_replacement,
 };

@@ -90,6 +90,13 @@ struct md_kernel_ops {
 	int (*add_leg)(const char *name, const char *leg_path, struct vg_error *err);
 	/* Write check / repair / idle to sync_action. -EBUSY while a resync or recovery runs. */
 	int (*scrub)(const char *name, enum md_scrub_action action, struct vg_error *err);
+	/*
+	 * Ask md to rebuild the running leg @leg_path onto a spare while it
+	 * keeps serving ("want_replacement" in its state), as mdadm --replace
+	 * does; md marks it faulty once the spare is in sync. -ENODEV when it is
+	 * not a member.
+	 */
+	int (*want_replacement)(const char *name, const char *leg_path, struct vg_error *err);
 };
 
 /* The Linux implementation: ioctls on /dev/<name>, attributes under /sys/block/<name>/md. */

@@ -12,6 +12,8 @@
 #  5. a hypervisor's view: qemu-img and qemu-io (cache=none, as a VM opens
 #     its disk) write and read the path lv.create returned; after lv extend
 #     QEMU sees the new size; an open LV is not removed unless forced;
+#     a leg replaced while it serves (md's want_replacement), a mirror
+#     dissolved into a plain PV;
 #  3. a second boot on the same disks: vgtoold starts the mirrors and
 #     activates the LVs by itself, and the files are intact.
 # Stock mdadm and lvm2 are the judges inside the guest; the host checks what
@@ -31,6 +33,7 @@ for disk in disk1 disk2; do
 done
 make_image "$D/img/bulk.img" 64M
 make_image "$D/img/spare.img" 64M
+make_image "$D/img/spare2.img" 64M
 
 common='
 say() { echo "VMTEST $*"; }
@@ -40,7 +43,7 @@ trap '\''st=$?; [ $st -eq 0 ] || { echo "VMTEST exit $st; the daemon said:"; tai
 mkdir -p /etc/vgtool /var/lib/vgtool /run/vgtool /mnt/files /mnt/rushes
 cat >/etc/vgtool/vgtoold.conf <<EOC
 daemon { socket = "/run/vgtool/vgtoold.sock" state_dir = "/var/lib/vgtool" activation = "kernel" }
-devices { scan = [ "/dev" ] filter = [ "a|^/dev/vd[a-d][0-9]*\$|", "r|.*|" ] }
+devices { scan = [ "/dev" ] filter = [ "a|^/dev/vd[a-e][0-9]*\$|", "r|.*|" ] }
 EOC
 start_daemon() {
 	/usr/sbin/vgtoold --config /etc/vgtool/vgtoold.conf --foreground 2>>/tmp/vgtoold.log &
@@ -169,6 +172,17 @@ say "vdb1 failed under \$n writes, vdd rebuilt by md, all \$(wc -l </tmp/all.sum
 \$V mirror add-leg md0 /dev/vdb1 >/tmp/out 2>&1 || die "re-add vdb1: \$(cat /tmp/out)"
 wait_md_idle md0
 [ "\$(md_slots md0)" = "[UU]" ] || die "md0 with vdb1 again: \$(md_slots md0)"
+# --- a leg replaced while it serves (md's want_replacement), then a mirror taken apart ---
+\$V mirror replace-leg md1 /dev/vda2 /dev/vde >/tmp/out 2>&1 || die "replace-leg: \$(cat /tmp/out)"
+grep -A1 '^md1 :' /proc/mdstat | grep -q '\[2/2\] \[UU\]' || die "md1 after replace: \$(grep -A1 '^md1 :' /proc/mdstat)"
+grep '^md1 :' /proc/mdstat | grep -q 'vde\[' && ! grep '^md1 :' /proc/mdstat | grep -q 'vda2\[' || die "md1 legs: \$(grep '^md1 :' /proc/mdstat)"
+/usr/sbin/mdadm --examine /dev/vda2 >/dev/null 2>&1 && die "the replaced leg vda2 keeps its superblock"
+\$V job list | grep -Eq 'mirror.replace_leg +md1 +done' || die "job list: \$(\$V job list)"
+\$V mirror dissolve md1 >/tmp/out 2>&1 || die "dissolve md1: \$(cat /tmp/out)"
+grep -q '^md1 :' /proc/mdstat && die "md1 still running after dissolve"
+/usr/sbin/lvm pvs --noheadings -o pv_name,vg_name 2>/dev/null | grep -Eq '/dev/(vdb2|vde) +vg_raid' ||
+	die "vg_raid's PV after dissolving md1: \$(/usr/sbin/lvm pvs --noheadings -o pv_name,vg_name 2>&1)"
+say "md1: vda2 replaced by vde while serving, then md1 dissolved; vg_raid's PV is its kept leg"
 mount -t ext4 /dev/vg_raid/lv_files /mnt/files
 cp /tmp/all.sums /mnt/files/all.sums
 umount /mnt/files /mnt/rushes
@@ -186,7 +200,7 @@ set -e
 $common
 grep -q '^md' /proc/mdstat && die "arrays running before vgtoold: \$(cat /proc/mdstat)"
 start_daemon
-for md in md0 md1 md2; do grep -q "^\$md : active raid1 " /proc/mdstat || die "vgtoold did not start \$md"; done
+for md in md0 md2; do grep -q "^\$md : active raid1 " /proc/mdstat || die "vgtoold did not start \$md"; done
 [ "\$(md_slots md0)" = "[UU]" ] || die "md0 \$(md_slots md0)"
 [ -b /dev/mapper/vg_raid-lv_files ] && [ -b /dev/mapper/vg_bulk-lv_rushes ] || die "LVs not active: \$(ls /dev/mapper)"
 \$V --json lv list >/tmp/lvs
@@ -196,7 +210,7 @@ mount -t ext4 -o ro /dev/vg_bulk/lv_rushes /mnt/rushes
 (cd /mnt/files && /usr/sbin/sha256sum -c all.sums >/dev/null) || die "lv_files after reboot"
 (cd /mnt/rushes && /usr/sbin/sha256sum -c /mnt/files/rushes.sums >/dev/null) || die "lv_rushes after reboot"
 umount /mnt/rushes
-say "after the reboot vgtoold started md0 md1 md2 and activated both LVs; all files intact"
+say "after the reboot vgtoold started md0 and md2 and activated both LVs; all files intact"
 cp /mnt/files/all.sums /mnt/files/rushes.sums /tmp/
 umount /mnt/files
 
@@ -205,7 +219,7 @@ seq=\$(\$V --json vg show vg_bulk | sed -n 's/.*"seqno": *\([0-9]*\).*/\1/p' | h
 \$V lv remove vg_bulk/lv_rushes >/dev/null || die "lv remove lv_rushes"
 stop_daemon
 /usr/sbin/dmsetup remove vg_raid-lv_files || die "dmsetup remove"
-for md in md0 md1 md2; do /usr/sbin/mdadm --stop /dev/\$md >/dev/null 2>&1 || die "mdadm --stop \$md"; done
+for md in md0 md2; do /usr/sbin/mdadm --stop /dev/\$md >/dev/null 2>&1 || die "mdadm --stop \$md"; done
 bulk="/dev/vda3 /dev/vdb3 /dev/vdc"
 /usr/sbin/vgrescue history vg_bulk \$bulk >/tmp/history || die "vgrescue history: \$(cat /tmp/history)"
 grep -q "^seqno \$seq " /tmp/history || die "seqno \$seq not in the history: \$(cat /tmp/history)"
@@ -214,8 +228,8 @@ sums_before=\$(cat \$bulk | /usr/sbin/sha256sum)
 grep -q 'nothing written: add --write' /tmp/restore || die "restore without --write: \$(tail -3 /tmp/restore)"
 [ "\$(cat \$bulk | /usr/sbin/sha256sum)" = "\$sums_before" ] || die "restore without --write changed the disks"
 /usr/sbin/vgrescue restore vg_bulk --from \$seq --write \$bulk >/tmp/restore 2>&1 || die "restore: \$(cat /tmp/restore)"
-# lv_files from vdd alone (md0's rebuilt leg) and one leg of md1
-/usr/sbin/vgrescue extract vg_raid/lv_files --to /tmp/files.img /dev/vdd /dev/vda2 >/tmp/extract 2>&1 || die "extract: \$(cat /tmp/extract)"
+# lv_files from vdd alone (md0's rebuilt leg) and the PV md1 left
+/usr/sbin/vgrescue extract vg_raid/lv_files --to /tmp/files.img /dev/vdd /dev/vdb2 /dev/vde >/tmp/extract 2>&1 || die "extract: \$(cat /tmp/extract)"
 mount -t ext4 -o loop,ro /tmp/files.img /mnt/files || die "mount the extracted image"
 (cd /mnt/files && /usr/sbin/sha256sum -c /tmp/all.sums >/dev/null) || die "checksums of the extracted lv_files"
 umount /mnt/files; rm -f /tmp/files.img
@@ -230,7 +244,7 @@ stop_daemon
 say "vgtoold activated the restored lv_rushes; its files are intact and stock lvm2 lists it"
 EOG
 
-imgs=("$D/img/disk1.img" "$D/img/disk2.img" "$D/img/bulk.img" "$D/img/spare.img")
+imgs=("$D/img/disk1.img" "$D/img/disk2.img" "$D/img/bulk.img" "$D/img/spare.img" "$D/img/spare2.img")
 vm_run "$WORK/boot1.out" "$WORK/boot1.sh" "${imgs[@]}" || {
 	grep -a VMTEST "$WORK/boot1.out"; tail -40 "$WORK/boot1.out"; fail "first boot failed"; }
 grep -a '^VMTEST' "$WORK/boot1.out"

@@ -756,7 +756,16 @@ static int vg_move_pv(struct handler_ctx *ctx, struct json_object *params, struc
 	    (r = rpc_param_string(params, "from", true, &from, e)) < 0 ||
 	    (r = rpc_param_string(params, "to", true, &to, e)) < 0)
 		return r;
-	return move_pvs(ctx, from, to, true, (const char *const[]){ pv }, 1, "pv", ret, e);
+	r = move_pvs(ctx, from, to, true, (const char *const[]){ pv }, 1, "pv", ret, e);
+	if (r == -EBUSY && strstr(e->message, "both on the PVs being moved")) {
+		/* LVs straddle the PV: an evacuation empties it, then it moves alone */
+		size_t used = strlen(e->message);
+
+		snprintf(e->message + used, sizeof(e->message) - used,
+			 "; vgtool pv evacuate %s empties the PV (its extents go to the other PVs of VG %s), then it can move",
+			 pv, from);
+	}
+	return r;
 }
 
 static int vg_split(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,

@@ -158,6 +158,8 @@ check_data "after the cancel"
 
 # an evacuation empties pv1 (c and fill go to the others) and takes it out of vgm
 start_daemon "$WORK"
+# a PV holding part of an LV cannot change VG; the refusal says how to empty it
+refuse "LV a of VG vgm" "vgtool pv evacuate $P2" -- vg move-pv "$P2" --from vgm --to vgo
 ok --json pv evacuate "$P1"
 ok --json vg show vgm
 assert_eq 2 "$(json_get "$(cat "$WORK/out")" 'len(j["vg"]["pvs"])')" "PVs of vgm after the evacuation"

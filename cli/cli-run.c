@@ -139,8 +139,16 @@ static int report_end(struct run *run, struct json_object *job, const char *id)
 
 	snprintf(what, sizeof(what), "job %s%s%s%s", id, kind ? " (" : "", kind ? kind : "", kind ? ")" : "");
 	if (streq(state, "done")) {
-		if (!run->inv->json)
-			fprintf(run->out, "%s: done\n", what);
+		struct json_object *result = cli_get(job, "result");
+
+		if (run->inv->json)
+			return CLI_EXIT_OK;
+		fprintf(run->out, "%s: done\n", what);
+		/* what the job found (a scrub's counts) */
+		if (result && json_object_is_type(result, json_type_object)) {
+			json_object_object_foreach(result, key, value)
+				fprintf(run->out, "  %s: %s\n", key, json_object_get_string(value));
+		}
 		return CLI_EXIT_OK;
 	}
 	/* the error may be a sentence or an object with a message */

@@ -18,6 +18,7 @@
 #include "job-md-follow.h"
 #include "job-mirror.h"
 #include "job-pv-move.h"
+#include "job-scrub.h"
 #include "job.h"
 #include "md-mirror.h"
 #include "md-scrub.h"
@@ -1457,6 +1458,7 @@ static int kernel_leg_op(struct handler_ctx *ctx, struct host_device *mirror, en
 			 struct host_device *fresh, struct json_object **ret, struct rpc_error *e)
 {
 	struct md_mirror_options opts = { 0 };
+	_cleanup_free_ char *retire = NULL;
 	struct vg_error err = { 0 };
 	char name[64], *event = NULL;
 	int r;
@@ -1465,7 +1467,6 @@ static int kernel_leg_op(struct handler_ctx *ctx, struct host_device *mirror, en
 	if (!mirror->md_array)
 		return rpc_error_set(e, RPC_REFUSED, -ENODEV, "name",
 				     "mirror %s is not running in md (no fresh leg, or it did not start: see the daemon's log)",
-	_cleanup_free_ char *retire = NULL;
 				     name);
 	switch (op) {
 	case LEG_FAIL:
@@ -1481,18 +1482,18 @@ static int kernel_leg_op(struct handler_ctx *ctx, struct host_device *mirror, en
 		event = "mirror.leg_added";
 		break;
 	default:
-		return rpc_error_set(e, RPC_INTERNAL_ERROR, -EINVAL, NULL, "unknown leg operation");
-	}
-	if (r < 0)
-		return refuse_after_rescan(ctx, e, &err, r);
-	struct json_object *fields = json_object_new_object();
-	json_object_object_add(fields, "mirror", json_object_new_string(name));
 	case LEG_REPLACE:
 		if (!(retire = strdup(host_mirror_leg_path(ctx->host, mirror, (size_t)leg) ?: "")))
 			return rpc_error_set(e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
 		r = host_mirror_kernel_replace(ctx->host, mirror, (size_t)leg, fresh, &opts, &err);
 		event = "mirror.leg_added";
 		break;
+		return rpc_error_set(e, RPC_INTERNAL_ERROR, -EINVAL, NULL, "unknown leg operation");
+	}
+	if (r < 0)
+		return refuse_after_rescan(ctx, e, &err, r);
+	struct json_object *fields = json_object_new_object();
+	json_object_object_add(fields, "mirror", json_object_new_string(name));
 	server_publish_event(ctx->server, event, fields);
 	r = rescan_and_show(ctx, name, ret, e);
 	if (r < 0 || (op != LEG_ADD && op != LEG_REPLACE))
@@ -1739,23 +1740,29 @@ static int kernel_scrub(struct handler_ctx *ctx, struct host_device *mirror, con
 			struct json_object **ret, struct rpc_error *e)
 {
 	struct vg_error err = { 0 };
+	bool repair = streq(action, "repair");
 	char name[64];
+	struct job *job = NULL;
 	int r;
 
 	snprintf(name, sizeof(name), "%s", mirror->path);
 	if (!mirror->md_array)
 		return rpc_error_set(e, RPC_REFUSED, -ENODEV, "name", "mirror %s is not running in md", name);
 	if (!ctx->dry_run) {
-		r = ctx->host->activation->md->scrub(mirror->md_array, streq(action, "repair") ? MD_SCRUB_REPAIR : MD_SCRUB_CHECK,
-						     &err);
+		r = ctx->host->activation->md->scrub(mirror->md_array, repair ? MD_SCRUB_REPAIR : MD_SCRUB_CHECK, &err);
+		if (r == 0)
+			r = job_md_follow_start(server_jobs(ctx->server), ctx->host,
+						repair ? "mirror.scrub.repair" : "mirror.scrub", name, NULL, &job, &err);
 		if (r < 0)
 			return refuse(e, &err, r);
 	}
-	r = rescan_and_show(ctx, name, ret, e);
-	if (r < 0)
-		return r;
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "mirror", host_mirror_json(ctx->host, mirror));
 	json_object_object_add(*ret, "action", json_object_new_string(action));
-	json_object_object_add(*ret, "started", json_object_new_boolean(!ctx->dry_run));
+	if (job)
+		json_object_object_add(*ret, "job", job_json(job));
+	else
+		json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
 	return 0;
 }
 
@@ -1777,15 +1784,18 @@ void handlers_watch_kernel(struct server *server, struct host *host)
 		vg_log(LOG_ERR, "watching md arrays: out of memory");
 }
 
-/* Compare the legs (check), or make them equal to the source leg (repair), as md's sync_action does. */
+/*
+ * Compare the legs (check), or make them equal to the source leg (repair),
+ * as md's sync_action does: a job, whose result has the counts.
+ */
 static int mirror_scrub(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
 			struct rpc_error *e)
 {
 	struct host_device *mirror;
 	const char *action = "check";
-	struct md_scrub_result result;
 	struct vg_error err = { 0 };
 	char name[64];
+	struct job *job;
 	int r;
 
 	if ((r = rpc_params_only(params, PARAMS("name", "action"), e)) < 0 || (r = settle_all(ctx, e)) < 0)
@@ -1805,19 +1815,14 @@ static int mirror_scrub(struct handler_ctx *ctx, struct json_object *params, str
 	snprintf(name, sizeof(name), "%s", mirror->path);
 	if (ctx->host->activation)
 		return kernel_scrub(ctx, mirror, action, ret, e);
-	r = quiesce_mirror(mirror, e);
-	if (r < 0)
-		return r;
-	r = md_mirror_scrub(mirror->view, streq(action, "repair"), &result, &err);
+	/* a dry run compares (reads only) and reports what a repair would rewrite */
+	r = job_scrub_start(server_jobs(ctx->server), ctx->host, name, streq(action, "repair"), &job, &err);
 	if (r < 0)
 		return refuse(e, &err, r);
-	r = rescan_and_show(ctx, name, ret, e);
-	if (r < 0)
-		return r;
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "mirror", host_mirror_json(ctx->host, mirror));
 	json_object_object_add(*ret, "action", json_object_new_string(action));
-	json_object_object_add(*ret, "checked_sectors", json_object_new_uint64(result.checked_sectors));
-	json_object_object_add(*ret, "mismatch_cnt", json_object_new_uint64(result.mismatched_sectors));
-	json_object_object_add(*ret, "repaired_sectors", json_object_new_uint64(result.repaired_sectors));
+	json_object_object_add(*ret, "job", job_json(job));
 	return 0;
 }
 

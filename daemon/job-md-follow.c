@@ -8,6 +8,7 @@
 #include <syslog.h>
 
 #include "job-md-follow.h"
+#include "job-scrub.h"
 #include "log.h"
 #include "md-kernel.h"
 #include "md-mirror.h"
@@ -82,6 +83,27 @@ static bool md_busy(const struct md_kernel_state *state)
 	       streq(state->sync_action, "reshape");
 }
 
+static bool md_scrubbing(const struct md_kernel_state *state)
+{
+	return streq(state->sync_action, "check") || streq(state->sync_action, "repair");
+}
+
+/* A scrub md ran: its counts as the job's result and the "mirror.scrubbed" event. */
+static int scrub_done(struct job *job, const struct md_kernel_state *state)
+{
+	bool repair = streq(job->kind, "mirror.scrub.repair");
+	uint64_t sectors = job->total_bytes / 512;
+	struct json_object *fields = job_scrub_result_json(repair, sectors, state->mismatch_cnt,
+							   repair ? state->mismatch_cnt : 0);
+
+	job->result = job_scrub_result_json(repair, sectors, state->mismatch_cnt, repair ? state->mismatch_cnt : 0);
+	job_set_progress(job, job->total_bytes, job->total_bytes);
+	json_object_object_add(fields, "mirror", json_object_new_string(job->target));
+	json_object_object_add(fields, "job", json_object_new_uint64(job->id));
+	job_publish(job, "mirror.scrubbed", fields);
+	return JOB_STEP_DONE;
+}
+
 static int follow_step(struct job *job, struct host *host, uint64_t budget_bytes, uint64_t deadline_ms,
 		       struct vg_error *err)
 {
@@ -98,6 +120,15 @@ static int follow_step(struct job *job, struct host *host, uint64_t budget_bytes
 	r = host_mirror_kernel_state(host, mirror, &state, err);
 	if (r < 0)
 		return r;
+	if (strncmp(job->kind, "mirror.scrub", 12) == 0) {
+		if (!md_scrubbing(state) && (f->seen_running || now - f->started_ms >= START_GRACE_MS))
+			return scrub_done(job, state);
+		f->seen_running |= md_scrubbing(state);
+		if (parse_completed(state->sync_completed, &done, &total))
+			job_set_progress(job, done * 512, total * 512);
+		job->wake_ms = now + POLL_MS;
+		return JOB_STEP_MORE;
+	}
 	if (md_busy(state)) {
 		f->seen_running = true;
 		if (parse_completed(state->sync_completed, &done, &total))

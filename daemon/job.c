@@ -59,6 +59,7 @@ static struct job *job_free(struct job *job)
 		return NULL;
 	if (job->ops->free_data)
 		job->ops->free_data(job->data);
+	json_object_put(job->result);
 	free(job->kind);
 	free(job->target);
 	free(job);
@@ -374,6 +375,8 @@ struct json_object *job_json(const struct job *job)
 		json_object_object_add(error, "message", json_object_new_string(job->message));
 		json_object_object_add(obj, "error", error);
 	}
+	if (job->result)
+		json_object_object_add(obj, "result", json_object_get(job->result));
 	return obj;
 }
 

@@ -77,6 +77,7 @@ struct job {
 	 * does not spin the loop. 0: step it whenever the loop runs jobs.
 	 */
 	uint64_t wake_ms;
+	struct json_object *result; /* what a finished job found (a scrub's counts), owned; NULL: nothing */
 	void *data; /* the kind's own state, owned */
 };
 
@@ -128,7 +129,7 @@ void job_publish(struct job *job, const char *type, struct json_object *fields);
 uint64_t job_clock_ms(void);
 
 const char *job_state_name(enum job_state state);
-/* {id, kind, target, state, progress, done_bytes, total_bytes, started, finished?, error?} */
+/* {id, kind, target, state, progress, done_bytes, total_bytes, started, finished?, error?, result?} */
 struct json_object *job_json(const struct job *job);
 /* Every job the table remembers, oldest first. */
 struct json_object *jobs_json(const struct jobs *jobs);

@@ -62,6 +62,7 @@ VGTOOLD_CORE = \
 	daemon/job-pv-move.c daemon/job-pv-move.h \
 	daemon/job-md-follow.c daemon/job-md-follow.h \
 	daemon/handlers.c daemon/handlers.h \
+	daemon/job-scrub.c daemon/job-scrub.h \
 	daemon/host.c daemon/host.h \
 	daemon/activation.c daemon/activation.h
 daemon_vgtoold_SOURCES = daemon/vgtoold.c $(VGTOOLD_CORE)

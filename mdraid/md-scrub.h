@@ -26,3 +26,13 @@ struct md_scrub_result {
  */
 int md_mirror_scrub(const struct md_mirror_view *view, bool repair, struct md_scrub_result *ret_result,
 		    struct vg_error *err);
+
+/*
+ * The same over [@offset, @offset + @length) of the array only (clipped to
+ * its size), the counts added to *@acc: a scrub done in steps. After a
+ * repair's last step, md_mirror_scrub_flush makes the rewritten sectors
+ * durable. -EINVAL for an offset that is not a sector inside the array.
+ */
+int md_mirror_scrub_range(const struct md_mirror_view *view, bool repair, uint64_t offset, uint64_t length,
+			  struct md_scrub_result *acc, struct vg_error *err);
+int md_mirror_scrub_flush(const struct md_mirror_view *view, struct vg_error *err);

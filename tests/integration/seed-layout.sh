@@ -83,13 +83,22 @@ check_legs sda5 sde5
 
 # scrub: clean legs compare equal; a sector changed behind md's back is
 # counted by check and put right by repair
-out=$(rpc mirror.scrub '{"name":"md1","action":"check"}')
+# (a job each: its result holds the counts)
+scrub() { # ACTION: the finished scrub job's result
+	local id
+	id=$(json_get "$(rpc mirror.scrub '{"name":"md1","action":"'$1'"}')" 'j["job"]["id"]')
+	wait_job "$id" done
+	json_get "$(rpc job.show '{"id":'$id'}')" 'json.dumps(j["job"]["result"])'
+}
+out=$(scrub check)
 assert_eq 0 "$(json_get "$out" 'j["mismatch_cnt"]')" "mismatches on a clean mirror"
+assert_eq "$(($(json_get "$(rpc mirror.show '{"name":"md1"}')" 'j["mirror"]["size_bytes"]') / 512))" \
+	"$(json_get "$out" 'j["checked_sectors"]')" "sectors checked"
 dd if=/dev/urandom of="$D/img/sdc6.img" bs=512 seek=5000 count=3 conv=notrunc status=none
-out=$(rpc mirror.scrub '{"name":"md1","action":"check"}')
-assert_eq 3 "$(json_get "$out" 'j["mismatch_cnt"]')" "mismatches after damaging sdc6"
-rpc mirror.scrub '{"name":"md1","action":"repair"}' >/dev/null
-assert_eq 0 "$(json_get "$(rpc mirror.scrub '{"name":"md1"}')" 'j["mismatch_cnt"]')" "mismatches after repair"
+assert_eq 3 "$(json_get "$(scrub check)" 'j["mismatch_cnt"]')" "mismatches after damaging sdc6"
+out=$(scrub repair)
+assert_eq 3 "$(json_get "$out" 'j["repaired_sectors"]')" "sectors repaired"
+assert_eq 0 "$(json_get "$(scrub check)" 'j["mismatch_cnt"]')" "mismatches after repair"
 
 # a working leg is replaced in place by a new device, which gets the data
 wait_job "$(json_get "$(rpc mirror.replace_leg '{"name":"md1","old":'$(img sdc6)',"new":'$(img sdh6)'}')" 'j["job"]["id"]')"

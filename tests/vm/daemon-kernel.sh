@@ -210,6 +210,8 @@ mount -t ext4 -o ro /dev/vg_bulk/lv_rushes /mnt/rushes
 (cd /mnt/files && /usr/sbin/sha256sum -c all.sums >/dev/null) || die "lv_files after reboot"
 (cd /mnt/rushes && /usr/sbin/sha256sum -c /mnt/files/rushes.sums >/dev/null) || die "lv_rushes after reboot"
 umount /mnt/rushes
+\$V mirror scrub md0 >/tmp/scrub 2>&1 || die "scrub: \$(cat /tmp/scrub)"
+grep -q 'mismatch_cnt: 0' /tmp/scrub && grep -q 'mirror.scrub): done' /tmp/scrub || die "scrub md0: \$(cat /tmp/scrub)"
 say "after the reboot vgtoold started md0 and md2 and activated both LVs; all files intact"
 cp /mnt/files/all.sums /mnt/files/rushes.sums /tmp/
 umount /mnt/files

@@ -1481,13 +1481,13 @@ static int kernel_leg_op(struct handler_ctx *ctx, struct host_device *mirror, en
 		r = host_mirror_kernel_add(ctx->host, mirror, fresh, &opts, &err);
 		event = "mirror.leg_added";
 		break;
-	default:
 	case LEG_REPLACE:
 		if (!(retire = strdup(host_mirror_leg_path(ctx->host, mirror, (size_t)leg) ?: "")))
 			return rpc_error_set(e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
 		r = host_mirror_kernel_replace(ctx->host, mirror, (size_t)leg, fresh, &opts, &err);
 		event = "mirror.leg_added";
 		break;
+	default:
 		return rpc_error_set(e, RPC_INTERNAL_ERROR, -EINVAL, NULL, "unknown leg operation");
 	}
 	if (r < 0)

@@ -27,7 +27,7 @@
 
 const struct cli_noun *const cli_nouns[] = {
 	&cli_noun_mirror, &cli_noun_pv,  &cli_noun_vg,     &cli_noun_lv,   &cli_noun_job,
-	&cli_noun_events, &cli_noun_disk, &cli_noun_metadata, &cli_noun_host, NULL,
+	&cli_noun_events, &cli_noun_disk, &cli_noun_metadata, &cli_noun_host, &cli_noun_capacity, NULL,
 };
 
 static const char *const unit_choices[] = { "h", "b", "s", "k", "m", "g", "t", "p", "e", NULL };

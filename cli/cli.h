@@ -120,7 +120,7 @@ struct cli_noun {
 };
 
 extern const struct cli_noun cli_noun_host, cli_noun_disk, cli_noun_mirror, cli_noun_pv, cli_noun_vg,
-	cli_noun_lv, cli_noun_job, cli_noun_events, cli_noun_metadata;
+	cli_noun_lv, cli_noun_job, cli_noun_events, cli_noun_metadata, cli_noun_capacity;
 /* Every noun, in the order --help shows them; NULL-terminated. */
 extern const struct cli_noun *const cli_nouns[];
 

@@ -13,6 +13,7 @@ cli_libvgcli_a_SOURCES = \
 	cli/table.c cli/table.h \
 	cli/cli-mirror.c \
 	cli/cli-pv.c \
+	cli/cli-capacity.c \
 	cli/cli-vg.c \
 	cli/cli-lv.c \
 	cli/cli-job.c \

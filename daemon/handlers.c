@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "activation.h"
+#include "capacity-host.h"
 #include "handlers.h"
 #include "host.h"
 #include "inventory.h"
@@ -2058,6 +2059,79 @@ static int pv_evacuate(struct handler_ctx *ctx, struct json_object *params, stru
 	return start_move(ctx, params, ret, e, true);
 }
 
+/* ---- capacity: plans across VGs, and their application as one job ---- */
+
+/* Plan for params.wants on the host as it is; then answer it, or (apply) run it as a job. */
+static int capacity(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+		    struct rpc_error *e, bool apply)
+{
+	_cleanup_free_ const char **texts = NULL;
+	_cleanup_free_ struct cap_want *wants = NULL;
+	_cleanup_free_ char(*names)[256] = NULL;
+	_cleanup_(cap_plan_freep) struct cap_plan *plan = NULL;
+	struct cap_host_model model = { 0 };
+	struct json_object *redundancy = NULL;
+	struct vg_error err = { 0 };
+	struct job *job;
+	size_t n = 0;
+	int r;
+
+	if ((r = rpc_params_only(params, PARAMS("wants", "requires_redundancy"), e)) < 0 ||
+	    (r = rpc_param_strings(params, "wants", true, &texts, &n, e)) < 0)
+		return r;
+	if (json_object_object_get_ex(params, "requires_redundancy", &redundancy) &&
+	    !json_object_is_type(redundancy, json_type_object))
+		return rpc_error_set(e, RPC_INVALID_PARAMS, -EINVAL, "requires_redundancy",
+				     "requires_redundancy is an object of VG names and booleans: {\"vg_bulk\": false}");
+	if (apply && jobs_running_on(server_jobs(ctx->server), "capacity"))
+		return rpc_error_set(e, RPC_REFUSED, -EBUSY, NULL,
+				     "job %" PRIu64 " is applying a capacity plan already: wait for it (vgtool job wait)",
+				     jobs_running_on(server_jobs(ctx->server), "capacity")->id);
+	if ((r = settle_all(ctx, e)) < 0)
+		return r;
+	wants = calloc(n + 1, sizeof(*wants));
+	names = calloc(n + 1, sizeof(*names));
+	if (!wants || !names)
+		return rpc_error_set(e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		if ((r = cap_want_parse(texts[i], names[i], sizeof(names[i]), &wants[i], &err)) < 0)
+			return rpc_error_set(e, RPC_INVALID_PARAMS, r, "wants", "%s", err.message);
+	r = cap_host_model_build(ctx->host, redundancy, &model, &err);
+	if (r == 0)
+		r = cap_plan_make(&model.model, wants, n, &plan, &err);
+	if (r < 0) {
+		cap_host_model_done(&model);
+		return r == -EINVAL ? rpc_error_set(e, RPC_INVALID_PARAMS, r, "wants", "%s", err.message) : refuse(e, &err, r);
+	}
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "plan", cap_plan_json(plan));
+	if (apply && !plan->possible)
+		r = rpc_error_set(e, RPC_REFUSED, -ENOSPC, "wants", "no plan reaches what is wanted: %s", plan->reason);
+	else if (apply && ctx->dry_run)
+		json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
+	else if (apply && plan->n_steps > 0 &&
+		 (r = job_capacity_apply_start(server_jobs(ctx->server), ctx->server, plan, &job, &err)) < 0)
+		r = refuse(e, &err, r);
+	else if (apply && plan->n_steps > 0)
+		json_object_object_add(*ret, "job", job_json(job));
+	cap_host_model_done(&model);
+	if (r < 0)
+		json_object_put(TAKE_PTR(*ret));
+	return r;
+}
+
+static int capacity_plan(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			 struct rpc_error *e)
+{
+	return capacity(ctx, params, ret, e, false);
+}
+
+static int capacity_apply(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
+			  struct rpc_error *e)
+{
+	return capacity(ctx, params, ret, e, true);
+}
+
 /* ---- activation, metadata, jobs ---- */
 
 static int refuse_no_activation(struct rpc_error *e)
@@ -2445,6 +2519,8 @@ static const struct handler_entry handlers[] = {
 	{ "pv.remove", true, pv_remove },
 	{ "pv.move", true, pv_move_method },
 	{ "pv.evacuate", true, pv_evacuate },
+	{ "capacity.plan", false, capacity_plan },
+	{ "capacity.apply", true, capacity_apply },
 	{ "vg.create", true, vg_create_method },
 	{ "vg.list", false, vg_list },
 	{ "vg.show", false, vg_show },

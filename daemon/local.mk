@@ -60,6 +60,7 @@ VGTOOLD_CORE = \
 	daemon/job.c daemon/job.h \
 	daemon/job-mirror.c daemon/job-mirror.h \
 	daemon/job-pv-move.c daemon/job-pv-move.h \
+	daemon/capacity-host.c daemon/capacity-host.h \
 	daemon/job-md-follow.c daemon/job-md-follow.h \
 	daemon/handlers.c daemon/handlers.h \
 	daemon/job-scrub.c daemon/job-scrub.h \
@@ -75,6 +76,7 @@ VGTOOLD_INTEGRATION_TESTS = \
 	tests/integration/daemon-load.sh \
 	tests/integration/daemon-jobs.sh \
 	tests/integration/daemon-move.sh \
+	tests/integration/daemon-capacity.sh \
 	tests/integration/seed-layout.sh
 TESTS += $(VGTOOLD_INTEGRATION_TESTS)
 EXTRA_DIST += $(VGTOOLD_INTEGRATION_TESTS) tests/integration/rpc.py tests/integration/rpc-load.py \

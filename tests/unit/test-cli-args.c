@@ -90,6 +90,10 @@ static const struct {
 	{ "pv move /dev/sdb /dev/sdc md1 --lv vg_data/home --bandwidth 20M",
 	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"pv.move\",\"params\":{\"pv\":\"/dev/sdb\",\"to\":[\"/dev/sdc\",\"md1\"],"
 	  "\"lv\":\"vg_data/home\",\"bandwidth\":20971520}}" },
+	{ "capacity plan --want vg_bulk=+200G --want vg_raid>=50G",
+	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"capacity.plan\",\"params\":{\"wants\":[\"vg_bulk=+200G\",\"vg_raid>=50G\"]}}" },
+	{ "capacity apply --want vg_bulk=+200G --dry-run",
+	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"capacity.apply\",\"params\":{\"wants\":[\"vg_bulk=+200G\"],\"dry_run\":true}}" },
 	{ "pv evacuate md2 --dry-run",
 	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"pv.evacuate\",\"params\":{\"pv\":\"md2\",\"dry_run\":true}}" },
 

@@ -37,6 +37,7 @@ static const struct pv_scan_mda *find_same_copy(const struct pv_scan *done, size
 	return NULL;
 }
 
+/* @done is NULL when every copy is to be read. */
 static void scan_one_mda(struct blockdev *dev, uint64_t start, struct pv_scan_mda *mda,
 			 const struct pv_scan *done, size_t n_done, const struct pv_scan *current)
 {
@@ -51,7 +52,7 @@ static void scan_one_mda(struct blockdev *dev, uint64_t start, struct pv_scan_md
 	mda->header_valid = true;
 	if (mda->header.slots[MDA_SLOT_COMMITTED].offset_bytes == 0)
 		return; /* an orphan PV, or a VG that was removed */
-	same = find_same_copy(done, n_done, current, &mda->header.slots[MDA_SLOT_COMMITTED]);
+	same = done ? find_same_copy(done, n_done, current, &mda->header.slots[MDA_SLOT_COMMITTED]) : NULL;
 	if (same) {
 		mda->text = same->text;
 		mda->text_len = same->text_len;
@@ -206,8 +207,8 @@ static int bind_members(struct vg_scan_result *result, size_t vg_index)
 	return 0;
 }
 
-int vg_scan(struct blockdev **devs, size_t n_devs, struct vg_scan_result **ret_result,
-	    struct vg_error *err)
+static int scan(struct blockdev **devs, size_t n_devs, bool every_copy, struct vg_scan_result **ret_result,
+		struct vg_error *err)
 {
 	_cleanup_(vg_scan_result_freep) struct vg_scan_result *result = NULL;
 	int r;
@@ -220,7 +221,7 @@ int vg_scan(struct blockdev **devs, size_t n_devs, struct vg_scan_result **ret_r
 		return vg_error_set(err, -ENOMEM, "out of memory");
 	result->n_pvs = n_devs;
 	for (size_t i = 0; i < n_devs; i++)
-		scan_one_device(devs[i], &result->pvs[i], result->pvs, i);
+		scan_one_device(devs[i], &result->pvs[i], every_copy ? NULL : result->pvs, i);
 
 	/* one VG per distinct id, in the order devices first mention them */
 	for (size_t i = 0; i < n_devs; i++)
@@ -269,6 +270,18 @@ int vg_scan(struct blockdev **devs, size_t n_devs, struct vg_scan_result **ret_r
 
 	*ret_result = TAKE_PTR(result);
 	return 0;
+}
+
+int vg_scan(struct blockdev **devs, size_t n_devs, struct vg_scan_result **ret_result,
+	    struct vg_error *err)
+{
+	return scan(devs, n_devs, false, ret_result, err);
+}
+
+int vg_scan_every_copy(struct blockdev **devs, size_t n_devs, struct vg_scan_result **ret_result,
+		       struct vg_error *err)
+{
+	return scan(devs, n_devs, true, ret_result, err);
 }
 
 struct vg_scan_result *vg_scan_result_free(struct vg_scan_result *result)

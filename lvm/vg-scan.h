@@ -77,10 +77,19 @@ struct vg_scan_result {
 /*
  * Scan @devs (borrowed; they must stay open while the result is used).
  * Returns 0 even when some devices carry nothing or damaged data: that is
- * recorded per device. Fails only on ENOMEM.
+ * recorded per device. Fails only on ENOMEM. A copy whose committed slot
+ * has the size and CRC of a copy read before it is not read again (see
+ * text_shared).
  */
 int vg_scan(struct blockdev **devs, size_t n_devs, struct vg_scan_result **ret_result,
 	    struct vg_error *err);
+
+/*
+ * vg_scan() reading and checking every copy on every device, for tools
+ * that must report each damaged copy (a rescue) rather than start fast.
+ */
+int vg_scan_every_copy(struct blockdev **devs, size_t n_devs, struct vg_scan_result **ret_result,
+		       struct vg_error *err);
 struct vg_scan_result *vg_scan_result_free(struct vg_scan_result *result);
 DEFINE_CLEANUP_FUNC(struct vg_scan_result, vg_scan_result_free)
 

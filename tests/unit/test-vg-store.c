@@ -492,6 +492,21 @@ static void test_damaged_text_repaired_by_commit(void **state)
 	assert_false(scan->pvs[1].mdas[0].text_shared);
 	assert_int_equal(scan->vgs[0].vg->seqno, 2);
 
+	/* PV 2 damaged too: the shared scan takes PV 1's copy for it, the every-copy scan finds it */
+	assert_int_equal(mda_header_read(b.devs[2], MDA_DEFAULT_START_BYTES, &area, &err), 0);
+	scribble(b.devs[2], MDA_DEFAULT_START_BYTES + area.slots[MDA_SLOT_COMMITTED].offset_bytes + 40, 1);
+	vg_scan_result_free(scan);
+	scan = scan_some(&b, NULL);
+	assert_true(scan->pvs[2].mdas[0].has_text);
+	vg_scan_result_free(scan);
+	scan = NULL;
+	assert_int_equal(vg_scan_every_copy(b.devs, N_PVS, &scan, &err), 0);
+	assert_false(scan->pvs[0].mdas[0].has_text);
+	assert_false(scan->pvs[2].mdas[0].has_text);
+	assert_int_equal(scan->pvs[2].mdas[0].error.code, -EBADMSG);
+	assert_false(scan->pvs[1].mdas[0].text_shared);
+	assert_int_equal(scan->vgs[0].vg->seqno, 2);
+
 	loaded = load(scan);
 	commit_ok(loaded, change(loaded->vg), NULL, 0);
 	vg_scan_result_free(scan);

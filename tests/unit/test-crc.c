@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -40,12 +41,43 @@ static void test_chaining_equals_whole(void **state)
 	}
 }
 
+/* Bit by bit, straight from the definition: the reference for every length and alignment. */
+static uint32_t crc_bitwise(uint32_t crc, const uint8_t *p, size_t len)
+{
+	while (len--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc & 1) ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
+	}
+	return crc;
+}
+
+static void test_every_length_and_offset(void **state)
+{
+	static uint8_t buf[5000];
+	uint32_t x = 12345;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	for (size_t offset = 0; offset < 17; offset += 3)
+		for (size_t len = 0; len + offset <= sizeof(buf); len += len < 300 ? 1 : 97) {
+			uint32_t seed = 0x9e3779b9u * (uint32_t)(len + offset);
+
+			assert_int_equal(crc_lvm(LVM_CRC_INITIAL, buf + offset, len),
+					 crc_bitwise(LVM_CRC_INITIAL, buf + offset, len));
+			assert_int_equal(crc_lvm(seed, buf + offset, len), crc_bitwise(seed, buf + offset, len));
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_known_vectors),
 		cmocka_unit_test(test_long_input_crosses_slices),
 		cmocka_unit_test(test_chaining_equals_whole),
+		cmocka_unit_test(test_every_length_and_offset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,12 +5,21 @@
  * Rows follow lvm2's dev_manager.c: a one-stripe segment is `linear`, more
  * stripes are `striped` with the chunk in sectors, and every area's offset
  * is the PV's pe_start plus its first extent times the extent size.
+ *
+ * A VG with a move in progress has LV segments on the hidden LV pvmove0
+ * (docs/pv-move.md): those become linear rows to where each run of the
+ * segment's extents reads from now, the destination of a chunk committed
+ * as moved and the source of the others, as pv_move_map_extent says. That
+ * is not lvm2's mapping (a dm mirror over both areas, which needs the copy
+ * done by the kernel); it reads the same data, and the move reloads the
+ * table after each chunk.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lv-table.h"
+#include "pv-move.h"
 #include "strbuf.h"
 #include "uuid.h"
 
@@ -50,11 +59,88 @@ static int put_area(struct strbuf *sb, const struct vg *vg, const struct vg_lv *
 	return 0;
 }
 
+/* One more row at the end of @table, grown as needed (@cap rows allocated). NULL on ENOMEM. */
+static struct lv_table_row *new_row(struct lv_table *table, size_t *cap)
+{
+	if (table->n_rows == *cap) {
+		size_t n = *cap ? *cap * 2 : 4;
+		struct lv_table_row *grown = realloc(table->rows, n * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		table->rows = grown;
+		*cap = n;
+	}
+	memset(&table->rows[table->n_rows], 0, sizeof(table->rows[0]));
+	return &table->rows[table->n_rows];
+}
+
+/* The run of extents from @le (at most @max) that lie one after another on one PV: its first PE and length. */
+static int mapped_run(const struct vg *vg, const struct vg_lv *lv, uint64_t le, uint64_t max, struct vg_stripe *ret_area,
+		      uint64_t *ret_extents, struct vg_error *err)
+{
+	uint64_t n = 1;
+	int r = pv_move_map_extent(vg, lv, le, &ret_area->pv_index, &ret_area->first_pe, err);
+
+	if (r < 0)
+		return r;
+	for (; n < max; n++) {
+		struct vg_stripe next;
+
+		r = pv_move_map_extent(vg, lv, le + n, &next.pv_index, &next.first_pe, err);
+		if (r < 0)
+			return r;
+		if (next.pv_index != ret_area->pv_index || next.first_pe != ret_area->first_pe + n)
+			break;
+	}
+	*ret_extents = n;
+	return 0;
+}
+
+/* A segment on pvmove0: one linear row per run of its extents on one PV, where they read from now. */
+static int put_moving_segment(struct lv_table *table, size_t *cap, const struct vg *vg, const struct vg_lv *lv,
+			      size_t seg_no, lv_table_device_fn device_of, void *userdata, uint64_t *start,
+			      struct vg_error *err)
+{
+	const struct vg_segment *seg = lv->segments[seg_no];
+
+	for (uint64_t done = 0; done < seg->extent_count;) {
+		struct lv_table_row *row = new_row(table, cap);
+		struct vg_stripe area;
+		struct strbuf sb;
+		uint64_t extents;
+		int r;
+
+		if (!row)
+			return -ENOMEM;
+		r = mapped_run(vg, lv, seg->start_extent + done, seg->extent_count - done, &area, &extents, err);
+		if (r < 0)
+			return r;
+		strbuf_init(&sb);
+		r = put_area(&sb, vg, lv, seg_no, &area, device_of, userdata, err);
+		if (r == 0 && strbuf_status(&sb) < 0)
+			r = -ENOMEM;
+		if (r < 0) {
+			strbuf_done(&sb);
+			return r;
+		}
+		row->start_sectors = *start;
+		row->length_sectors = extents * vg->extent_size_sectors;
+		row->target = "linear";
+		row->params = strbuf_steal(&sb, NULL);
+		table->n_rows++;
+		*start += row->length_sectors;
+		done += extents;
+	}
+	return 0;
+}
+
 int lv_table_build(const struct vg *vg, const struct vg_lv *lv, lv_table_device_fn device_of, void *userdata,
 		   struct lv_table **ret_table, struct vg_error *err)
 {
 	_cleanup_(lv_table_freep) struct lv_table *table = NULL;
 	uint64_t start = 0;
+	size_t cap = 0;
 	int r;
 
 	if (lv->n_segments == 0)
@@ -62,16 +148,20 @@ int lv_table_build(const struct vg *vg, const struct vg_lv *lv, lv_table_device_
 	table = calloc(1, sizeof(*table));
 	if (!table)
 		return -ENOMEM;
-	table->rows = calloc(lv->n_segments, sizeof(*table->rows));
-	if (!table->rows)
-		return -ENOMEM;
-
 	for (size_t i = 0; i < lv->n_segments; i++) {
 		const struct vg_segment *seg = lv->segments[i];
-		struct lv_table_row *row = &table->rows[table->n_rows];
+		struct lv_table_row *row = new_row(table, &cap);
 		struct strbuf sb;
 		uint64_t length;
 
+		if (!row)
+			return -ENOMEM;
+		if (!seg->is_striped && seg->type && streq(seg->type, "striped") && pv_move_in_progress(vg)) {
+			r = put_moving_segment(table, &cap, vg, lv, i, device_of, userdata, &start, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (!seg->is_striped)
 			return vg_error_set(err, -ENOTSUP,
 					    "LV %s segment %zu: segment type \"%s\" cannot be activated (only striped)",

@@ -92,6 +92,34 @@ static int build_table(const struct vg *vg, const struct vg_lv *lv, const char *
 	return r;
 }
 
+int activation_lv_suspend(struct activation *act, const struct vg *vg, const struct vg_lv *lv, struct vg_error *err)
+{
+	struct lv_names names;
+	int r = lv_names(vg, lv, &names, err);
+
+	return r < 0 ? r : act->dm->ops->suspend(act->dm, names.name, err);
+}
+
+int activation_lv_resume(struct activation *act, const struct vg *vg, const struct vg_lv *lv, struct vg_error *err)
+{
+	struct lv_names names;
+	int r = lv_names(vg, lv, &names, err);
+
+	return r < 0 ? r : act->dm->ops->resume(act->dm, names.name, err);
+}
+
+int activation_lv_reload(struct activation *act, const struct vg *vg, const struct vg_lv *lv,
+			 const char *const *pv_devices, struct vg_error *err)
+{
+	_cleanup_(lv_table_freep) struct lv_table *table = NULL;
+	struct lv_names names;
+	int r = lv_names(vg, lv, &names, err);
+
+	if (r == 0)
+		r = build_table(vg, lv, pv_devices, &table, err);
+	return r < 0 ? r : act->dm->ops->reload(act->dm, names.name, table, err);
+}
+
 int activation_list(struct activation *act, struct dmctl_names *ret_names, struct vg_error *err)
 {
 	return act->dm->ops->list(act->dm, ret_names, err);

@@ -54,6 +54,15 @@ int activation_lv_activate(struct activation *act, const struct vg *vg, const st
 			   const char *const *pv_devices, bool read_only, const struct dmctl_names *active,
 			   struct vg_error *err);
 
+/*
+ * An active LV's I/O held (suspend: what is in flight completes first) and
+ * let go again (resume); reload puts @lv's table as @vg says into its device
+ * and resumes it, suspended before or not.
+ */
+int activation_lv_suspend(struct activation *act, const struct vg *vg, const struct vg_lv *lv, struct vg_error *err);
+int activation_lv_resume(struct activation *act, const struct vg *vg, const struct vg_lv *lv, struct vg_error *err);
+int activation_lv_reload(struct activation *act, const struct vg *vg, const struct vg_lv *lv,
+			 const char *const *pv_devices, struct vg_error *err);
 /* Every dm device that exists now (for @active above, when activating many LVs). */
 int activation_list(struct activation *act, struct dmctl_names *ret_names, struct vg_error *err);
 

@@ -1850,31 +1850,6 @@ static int mirror_remove(struct handler_ctx *ctx, struct json_object *params, st
 
 /* ---- moving data: pv.move, pv.evacuate ---- */
 
-/*
- * Kernel backend: the LVs that have a device-mapper device. The move copies
- * the data itself, offline, so it must not move their extents under a
- * reader or writer: the engine refuses them (busy_lvs).
- */
-static int active_lvs(struct handler_ctx *ctx, const struct vg *vg, const char ***ret_names, size_t *ret_n,
-		      struct rpc_error *e)
-{
-	const char **names = calloc(vg->n_lvs + 1, sizeof(*names));
-	size_t n = 0;
-
-	if (!names)
-		return rpc_error_set(e, RPC_INTERNAL_ERROR, -ENOMEM, NULL, "out of memory");
-	for (size_t l = 0; ctx->host->activation && l < vg->n_lvs; l++) {
-		struct dmctl_info info;
-		struct vg_error err = { 0 };
-
-		if (activation_lv_info(ctx->host->activation, vg, vg->lvs[l], &info, &err) == 0 && info.exists)
-			names[n++] = vg->lvs[l]->name;
-	}
-	*ret_names = names;
-	*ret_n = n;
-	return 0;
-}
-
 static struct json_object *pv_ref_json(const struct vg *vg, size_t pv, uint64_t pe)
 {
 	struct json_object *obj = json_object_new_object();
@@ -1960,9 +1935,8 @@ static int start_move(struct handler_ctx *ctx, struct json_object *params, struc
 {
 	const char *path, *vg_name = NULL, *lv_name = NULL, *owner;
 	_cleanup_free_ const char **dest_ids = NULL;
-	_cleanup_free_ const char **busy = NULL;
 	_cleanup_(pv_move_plan_freep) struct pv_move_plan *plan = NULL;
-	size_t n_dest = 0, n_busy = 0;
+	size_t n_dest = 0;
 	struct size_spec bandwidth = { 0 };
 	struct pv_move_request req = { 0 };
 	struct host_device *source;
@@ -2014,8 +1988,7 @@ static int start_move(struct handler_ctx *ctx, struct json_object *params, struc
 	hvg = host_find_vg(ctx->host, name);
 	if (!hvg)
 		return rpc_error_set(e, RPC_REFUSED, -ENOENT, "pv", "VG %s went away", name);
-	if ((r = move_destinations(ctx, params, name, &dest_ids, &n_dest, e)) < 0 ||
-	    (r = active_lvs(ctx, hvg->store->vg, &busy, &n_busy, e)) < 0)
+	if ((r = move_destinations(ctx, params, name, &dest_ids, &n_dest, e)) < 0)
 		return r;
 	req = (struct pv_move_request){
 		.source_pv = source->label.pv_uuid,
@@ -2023,8 +1996,7 @@ static int start_move(struct handler_ctx *ctx, struct json_object *params, struc
 		.n_dest_pvs = n_dest,
 		.lv_name = lv_name,
 		.evacuate = evacuate,
-		.busy_lvs = busy,
-		.n_busy_lvs = n_busy,
+		.max_chunk_extents = job_pv_move_chunk_extents(ctx->host, hvg->store->vg),
 	};
 	r = pv_move_plan(hvg->store->vg, &req, &plan, &err);
 	if (r < 0)

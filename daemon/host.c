@@ -751,6 +751,24 @@ int host_lv_activate(struct host *host, struct host_vg *hvg, const struct vg_lv 
 	return r;
 }
 
+int host_lv_reload(struct host *host, struct host_vg *hvg, const struct vg_lv *lv, struct vg_error *err)
+{
+	struct pv_devnums devnums = { 0 };
+	int r = pv_devnums_fill(hvg->store, &devnums);
+
+	if (r == 0)
+		r = activation_lv_reload(host->activation, hvg->store->vg, lv, devnums.of_pv, err);
+	else
+		vg_error_set(err, r, "out of memory");
+	pv_devnums_done(&devnums);
+	return r;
+}
+
+void host_vg_sync_activation(struct host *host, struct host_vg *hvg, const struct vg *old)
+{
+	sync_activation(host, hvg, old);
+}
+
 void host_vg_activate_all(struct host *host, struct host_vg *hvg)
 {
 	if (hvg->store->n_missing == 0)

@@ -103,6 +103,13 @@ int host_vg_commit(struct host *host, struct host_vg *hvg, struct vg *next, cons
 struct dmctl_names;
 int host_lv_activate(struct host *host, struct host_vg *hvg, const struct vg_lv *lv, bool read_only,
 		     const struct dmctl_names *active, struct vg_error *err);
+/*
+ * Kernel backend: reload @lv's device with its table from @hvg's committed
+ * VG (also resumes it when it was suspended).
+ */
+int host_lv_reload(struct host *host, struct host_vg *hvg, const struct vg_lv *lv, struct vg_error *err);
+/* Kernel backend: the LVs follow a commit made around the host (from @old to what is committed now). */
+void host_vg_sync_activation(struct host *host, struct host_vg *hvg, const struct vg *old);
 /* Kernel backend: activate every LV of a complete VG (start-up, a VG that appeared). */
 void host_vg_activate_all(struct host *host, struct host_vg *hvg);
 

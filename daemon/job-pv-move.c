@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* PV moves and evacuations as jobs: the pv-move engine stepped from the event loop (see job-pv-move.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "activation.h"
 #include "job-pv-move.h"
 #include "log.h"
 #include "vg-ops.h"
@@ -36,6 +38,15 @@ static void move_job_free(void *data)
 	free(mj->vg_name);
 	free(mj->source_pv_id);
 	free(mj);
+}
+
+uint64_t job_pv_move_chunk_extents(const struct host *host, const struct vg *vg)
+{
+	uint64_t extent_bytes = vg->extent_size_sectors * 512;
+
+	if (!host->activation || !extent_bytes)
+		return 0;
+	return MAX(JOB_PV_MOVE_ONLINE_CHUNK_BYTES / extent_bytes, UINT64_C(1));
 }
 
 bool job_is_pv_move(const struct job *job)
@@ -136,13 +147,33 @@ static void refresh_label(struct host *host, const char *pv_id)
 	}
 }
 
+/*
+ * Kernel backend: active LVs follow a commit of the move that changed their
+ * segments (the start, the end, an abort); reading the same data, the
+ * reload only changes how their table says it.
+ */
+static int commit_and_follow(struct host *host, struct move_job *mj, struct pv_move *move,
+			     int (*commit)(struct pv_move *move, struct vg_error *err), struct vg_error *err)
+{
+	struct host_vg *hvg = host_find_vg(host, mj->vg_name);
+	_cleanup_(vg_freep) struct vg *before = NULL;
+	int r;
+
+	if (host->activation && hvg && !(before = vg_clone(hvg->store->vg)))
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	mj->header.creation_time = (int64_t)time(NULL);
+	r = commit(move, err);
+	if (r == 0 && before)
+		host_vg_sync_activation(host, hvg, before);
+	return r;
+}
+
 static int finish(struct job *job, struct host *host, struct move_job *mj, struct pv_move *move, struct vg_error *err)
 {
 	struct json_object *fields;
 	int r;
 
-	mj->header.creation_time = (int64_t)time(NULL);
-	r = pv_move_finish(move, err);
+	r = commit_and_follow(host, mj, move, pv_move_finish, err);
 	if (r < 0)
 		return vg_error_prefix(err, r, "VG %s: the move's last commit: ", mj->vg_name);
 	if (mj->evacuate)
@@ -153,6 +184,96 @@ static int finish(struct job *job, struct host *host, struct move_job *mj, struc
 	json_object_object_add(fields, "job", json_object_new_uint64(job->id));
 	job_publish(job, mj->evacuate ? "pv.evacuated" : "pv.moved", fields);
 	return JOB_STEP_DONE;
+}
+
+/* The chunk the move copies next, as the committed metadata says (0 and NULL when none is left). */
+static int next_chunk(const struct vg *vg, struct pv_move_plan **ret_plan, const struct pv_move_chunk **ret_chunk,
+		      struct vg_error *err)
+{
+	int r = pv_move_plan_from_vg(vg, ret_plan, err);
+
+	*ret_chunk = NULL;
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < (*ret_plan)->n_chunks; i++)
+		if (!(*ret_plan)->chunks[i].moved) {
+			*ret_chunk = &(*ret_plan)->chunks[i];
+			break;
+		}
+	return 0;
+}
+
+/*
+ * The daemon reads PVs through the page cache, and device-mapper writes
+ * past it: forget what is cached of the chunk's source, so the copy reads
+ * what the LV wrote.
+ */
+static void forget_cached_source(const struct vg_store *store, const struct pv_move_chunk *chunk)
+{
+	const struct vg *vg = store->vg;
+	const struct blockdev *src = store->targets[chunk->src_pv_index].dev;
+	uint64_t extent_bytes = vg->extent_size_sectors * 512;
+	uint64_t from = vg->pvs[chunk->src_pv_index]->pe_start_sectors * 512 + chunk->src_pe * extent_bytes;
+
+	if (src && src->fd >= 0)
+		(void)posix_fadvise(src->fd, (off_t)from, (off_t)(chunk->extent_count * extent_bytes), POSIX_FADV_DONTNEED);
+}
+
+/*
+ * Kernel backend: copy the next chunk whole while the LV mapping it is
+ * suspended (device-mapper holds its I/O, what was in flight is on the
+ * disk), commit it as moved, then reload the LV's table so it reads the
+ * destination and resume it. I/O to that LV pauses for one chunk's copy and
+ * commit. *ret_done is false when there was no active LV to hold: the
+ * ordinary steps then copy the chunk.
+ */
+static int step_online(struct host *host, struct move_job *mj, struct pv_move *move, struct pv_move_progress *p,
+		       bool *ret_done, struct vg_error *err)
+{
+	struct host_vg *hvg = host_find_vg(host, mj->vg_name);
+	_cleanup_(pv_move_plan_freep) struct pv_move_plan *plan = NULL;
+	const struct pv_move_chunk *chunk;
+	const struct vg_lv *lv;
+	struct dmctl_info info;
+	char lv_name[256];
+	int r;
+
+	*ret_done = false;
+	r = next_chunk(hvg->store->vg, &plan, &chunk, err);
+	if (r < 0 || !chunk)
+		return r;
+	forget_cached_source(hvg->store, chunk);
+	lv = chunk->lv_name ? vg_find_lv(hvg->store->vg, chunk->lv_name) : NULL;
+	if (!lv || activation_lv_info(host->activation, hvg->store->vg, lv, &info, err) < 0 || !info.exists)
+		return 0;
+	snprintf(lv_name, sizeof(lv_name), "%s", lv->name);
+	r = activation_lv_suspend(host->activation, hvg->store->vg, lv, err);
+	if (r < 0)
+		return vg_error_prefix(err, r, "holding the I/O of LV %s/%s: ", mj->vg_name, lv_name);
+	/* what the LV wrote before the suspend is on the disk now, past our cache */
+	forget_cached_source(hvg->store, chunk);
+	do {
+		mj->header.creation_time = (int64_t)time(NULL);
+		r = pv_move_step(move, p, err);
+	} while (r == 0 && !p->checkpoint);
+	/* the commit replaced the VG model: the LV as the metadata says now */
+	lv = vg_find_lv(hvg->store->vg, lv_name);
+	if (r < 0) {
+		/* not committed: the chunk still reads from its source, where the LV's table points */
+		struct vg_error resume_err = { 0 };
+
+		if (lv && activation_lv_resume(host->activation, hvg->store->vg, lv, &resume_err) < 0)
+			vg_log(LOG_ERR, "LV %s/%s stays suspended: %s", mj->vg_name, lv_name, resume_err.message);
+		return r;
+	}
+	r = lv ? host_lv_reload(host, hvg, lv, err) : vg_error_set(err, -ENOENT, "LV %s is gone", lv_name);
+	if (r < 0) {
+		vg_log(LOG_CRIT, "LV %s/%s: chunk committed as moved but its table not reloaded; it stays suspended "
+		       "so no write goes to the old place: %s", mj->vg_name, lv_name, err->message);
+		return vg_error_prefix(err, r, "LV %s/%s: ", mj->vg_name, lv_name);
+	}
+	*ret_done = true;
+	return 0;
 }
 
 static int move_step(struct job *job, struct host *host, uint64_t budget_bytes, uint64_t deadline_ms,
@@ -171,6 +292,19 @@ static int move_step(struct job *job, struct host *host, uint64_t budget_bytes, 
 		return JOB_STEP_DONE; /* the metadata holds no move any more */
 	pv_move_get_progress(move, &p);
 	before = p.bytes_copied;
+	if (host->activation && !p.copy_done) {
+		bool done;
+
+		r = step_online(host, mj, move, &p, &done, err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "VG %s: ", mj->vg_name);
+		if (done) {
+			if (p.wait_ns)
+				job->wake_ms = job_clock_ms() + (p.wait_ns + 999999) / 1000000;
+			report_progress(job, mj, &p);
+			return p.copy_done ? finish(job, host, mj, move, err) : JOB_STEP_MORE;
+		}
+	}
 	while (!p.copy_done) {
 		mj->header.creation_time = (int64_t)time(NULL);
 		r = pv_move_step(move, &p, err);
@@ -220,6 +354,7 @@ int job_pv_move_start(struct jobs *jobs, struct host *host, const char *vg_name,
 		      uint64_t bandwidth_bytes, struct job **ret_job, struct vg_error *err)
 {
 	struct host_vg *hvg = host_find_vg(host, vg_name);
+	_cleanup_(vg_freep) struct vg *before = NULL;
 	struct move_job *mj;
 	struct pv_move_options opts;
 	struct pv_move *move = NULL;
@@ -234,11 +369,17 @@ int job_pv_move_start(struct jobs *jobs, struct host *host, const char *vg_name,
 	if (!mj)
 		return -ENOMEM;
 	opts = move_options(mj);
+	if (host->activation && !(before = vg_clone(hvg->store->vg))) {
+		move_job_free(mj);
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	}
 	r = pv_move_start(hvg->store, plan, &opts, &move, err);
 	if (r < 0) {
 		move_job_free(mj);
 		return r;
 	}
+	if (before)
+		host_vg_sync_activation(host, hvg, before);
 	return start_job(jobs, mj, hvg, move, ret_job, err);
 }
 
@@ -253,9 +394,8 @@ int job_pv_move_abort(struct job *job, struct host *host, struct vg_error *err)
 	r = current_move(mj, host, &move, err);
 	if (r < 0 || !move)
 		return r;
-	mj->header.creation_time = (int64_t)time(NULL);
 	snprintf(mj->description, sizeof(mj->description), "Write from vgtool job cancel (%s).", job->kind);
-	r = pv_move_abort(move, err);
+	r = commit_and_follow(host, mj, move, pv_move_abort, err);
 	if (r < 0)
 		return vg_error_prefix(err, r, "VG %s: cancelling the move: ", mj->vg_name);
 	return 0;

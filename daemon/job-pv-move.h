@@ -13,6 +13,12 @@
  * the engine's abort: chunks committed as moved stay on their destination,
  * the rest on their source, pvmove0 goes.
  *
+ * With the kernel backend the LVs stay in use: the chunk of an active LV is
+ * copied whole while its device-mapper device is suspended (its I/O held),
+ * committed, and the LV's table reloaded to the new place before it
+ * resumes. Not lvm2's dm-mirror method: writes to that LV wait out one
+ * chunk's copy (chunks of at most JOB_PV_MOVE_ONLINE_CHUNK_BYTES).
+ *
  * The host may read its VGs again at any time between two steps (a rescan
  * frees the VG stores): a step that finds another store than the one its
  * move was made on resumes the move on the new one, from the last
@@ -38,6 +44,16 @@
  */
 int job_pv_move_start(struct jobs *jobs, struct host *host, const char *vg_name, const struct pv_move_plan *plan,
 		      uint64_t bandwidth_bytes, struct job **ret_job, struct vg_error *err);
+
+/*
+ * With the kernel backend an active LV's I/O is held while a chunk of it is
+ * copied: chunks of at most this many bytes (one extent when extents are
+ * larger), so the pause stays short.
+ */
+#define JOB_PV_MOVE_ONLINE_CHUNK_BYTES (UINT64_C(4) << 20)
+
+/* The request's max_chunk_extents for a move of @vg on @host (0: the engine's default). */
+uint64_t job_pv_move_chunk_extents(const struct host *host, const struct vg *vg);
 
 /* Whether @job is a PV move (pv.move or pv.evacuate). */
 bool job_is_pv_move(const struct job *job);

@@ -212,6 +212,16 @@ static int libdm_reload(struct dmctl *ctl, const char *name, const struct lv_tab
 	return simple_task(ctl, DM_DEVICE_RESUME, name, true, "resume", err);
 }
 
+static int libdm_suspend(struct dmctl *ctl, const char *name, struct vg_error *err)
+{
+	return simple_task(ctl, DM_DEVICE_SUSPEND, name, false, "suspend", err);
+}
+
+static int libdm_resume(struct dmctl *ctl, const char *name, struct vg_error *err)
+{
+	return simple_task(ctl, DM_DEVICE_RESUME, name, true, "resume", err);
+}
+
 static int libdm_rename(struct dmctl *ctl, const char *name, const char *new_name, struct vg_error *err)
 {
 	_cleanup_task_ struct dm_task *dmt = NULL;
@@ -315,6 +325,8 @@ static int libdm_remove_deferred(struct dmctl *ctl, const char *name, struct vg_
 static const struct dmctl_ops libdm_ops = {
 	.create = libdm_create,
 	.reload = libdm_reload,
+	.suspend = libdm_suspend,
+	.resume = libdm_resume,
 	.rename = libdm_rename,
 	.remove = libdm_remove,
 	.remove_deferred = libdm_remove_deferred,

@@ -53,6 +53,12 @@ struct dmctl_ops {
 	 * (flushing I/O), resume (the new table goes live).
 	 */
 	int (*reload)(struct dmctl *ctl, const char *name, const struct lv_table *table, struct vg_error *err);
+	/*
+	 * Hold the I/O of @name: what is in flight completes, new I/O waits
+	 * until resume (or a reload, whose resume lets it go on the new table).
+	 */
+	int (*suspend)(struct dmctl *ctl, const char *name, struct vg_error *err);
+	int (*resume)(struct dmctl *ctl, const char *name, struct vg_error *err);
 	int (*rename)(struct dmctl *ctl, const char *name, const char *new_name, struct vg_error *err);
 	/* Remove @name; -EBUSY while open, -ENXIO when there is no such device. */
 	int (*remove)(struct dmctl *ctl, const char *name, struct vg_error *err);

@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# PV moves with activation = "kernel" in a QEMU VM, driven through vgtool:
+#  1. an ext4 LV, mounted, with a writer running (bounded, fsync'd files),
+#     moved from vda to vdb while in use: each chunk's I/O is held by a
+#     device-mapper suspend while it is copied and committed, then the LV's
+#     table is reloaded. Afterwards the LV's table names only vdb, stock
+#     lvm2 sees vda empty, e2fsck finds the filesystem clean, and every
+#     file (those written during the move included) reads back its
+#     checksum with the page cache dropped;
+#  2. a slow move back to vda, the VM killed (sysrq b) after its first
+#     checkpoint;
+#  3. the next boot: vgtoold activates the LV mid-move (each run mapped
+#     where the metadata says it is), resumes the move as a job and
+#     completes it; stock lvm2 read the metadata mid-move, and every
+#     checksum matches.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/vm/vm-lib.sh"
+require_cmd qemu-system-x86_64 cpio depmod
+[ -x /bin/busybox ] || skip "busybox-static is not installed"
+vm_prepare || skip "no kernel for the VM: $(tail -1 "$VM_CACHE/prepare.log" 2>/dev/null)"
+
+D="$WORK/d"
+mkdir -p "$D/img"
+for disk in a b c; do make_image "$D/img/$disk.img" 96M; done
+
+common='
+say() { echo "VMTEST $*"; }
+die() { echo "VMTEST FAILED: $*"; /usr/sbin/vgtool job list 2>&1; tail -20 /tmp/vgtoold.log; exit 1; }
+V=/usr/sbin/vgtool
+mkdir -p /etc/vgtool /var/lib/vgtool /run/vgtool /mnt/fs
+cat >/etc/vgtool/vgtoold.conf <<EOC
+daemon { socket = "/run/vgtool/vgtoold.sock" state_dir = "/var/lib/vgtool" activation = "kernel" }
+devices { scan = [ "/dev" ] filter = [ "a|^/dev/vd[ab]\$|", "r|.*|" ] }
+EOC
+start_daemon() {
+	/usr/sbin/vgtoold --config /etc/vgtool/vgtoold.conf --foreground 2>>/tmp/vgtoold.log &
+	VGTOOLD=$!
+	for i in $(seq 100); do [ -S /run/vgtool/vgtoold.sock ] && $V host status >/dev/null 2>&1 && return 0; sleep 0.2; done
+	die "vgtoold did not start"
+}
+stop_daemon() { kill -TERM $VGTOOLD; wait $VGTOOLD || die "vgtoold exited with $?"; }
+# the devices the LV table names, as MAJ:MIN
+table_devs() { /usr/sbin/dmsetup table vg_data-lv_fs | awk "{ print \$4 }" | sort -u | tr "\n" " "; }
+devnum() { cat /sys/block/${1#/dev/}/dev; }
+check_sums() {
+	umount /mnt/fs
+	echo 3 >/proc/sys/vm/drop_caches
+	/usr/sbin/e2fsck -fn /dev/vg_data/lv_fs >/tmp/fsck 2>&1 || die "$1: e2fsck: $(tail -5 /tmp/fsck)"
+	mount -t ext4 /dev/vg_data/lv_fs /mnt/fs || die "$1: mount"
+	(cd /mnt/fs && /usr/sbin/sha256sum -c /tmp/all.sums >/dev/null) || die "$1: checksums"
+}
+'
+
+cat >"$WORK/boot1.sh" <<EOG
+set -e
+$common
+start_daemon
+\$V vg create vg_data /dev/vda /dev/vdb >/dev/null || die "vg create"
+\$V lv create vg_data lv_fs --size 48M --pv /dev/vda >/dev/null || die "lv create"
+[ "\$(table_devs)" = "\$(devnum /dev/vda) " ] || die "lv_fs not on vda: \$(table_devs)"
+/usr/sbin/mkfs.ext4 -q -F /dev/vg_data/lv_fs
+mount -t ext4 /dev/vg_data/lv_fs /mnt/fs
+for i in 1 2 3 4 5 6; do dd if=/dev/urandom of=/mnt/fs/f\$i bs=64k count=48 2>/dev/null; done
+sync
+say "ext4 on vg_data/lv_fs (vda) with files"
+
+# --- 1. moved while a writer runs: at most 40 files of 256 KiB, fsync'd ---
+( i=0; while [ ! -f /tmp/stop ] && [ \$i -lt 40 ]; do dd if=/dev/urandom of=/mnt/fs/w\$i bs=64k count=4 conv=fsync 2>/dev/null; i=\$((i+1)); sleep 0.1; done ) &
+writer=\$!
+sleep 0.5
+\$V pv move /dev/vda /dev/vdb --bandwidth 16M >/tmp/out 2>&1 || die "pv move: \$(cat /tmp/out)"
+touch /tmp/stop; wait \$writer
+n=\$(ls /mnt/fs | grep -c '^w')
+[ \$n -gt 3 ] || die "the writer wrote only \$n files"
+\$V job list >/tmp/jobs
+grep -Eq 'pv.move +vg_data +done' /tmp/jobs || die "job list: \$(cat /tmp/jobs)"
+[ "\$(table_devs)" = "\$(devnum /dev/vdb) " ] || die "lv_fs after the move: \$(/usr/sbin/dmsetup table vg_data-lv_fs)"
+/usr/sbin/lvm pvs --noheadings -o pv_name,pv_used --units m --nosuffix 2>/dev/null >/tmp/pvs || die "stock pvs"
+grep -Eq '/dev/vda +0(\.00)?\$' /tmp/pvs || die "stock lvm2: vda not empty: \$(cat /tmp/pvs)"
+sync
+(cd /mnt/fs && /usr/sbin/sha256sum f* w*) >/tmp/all.sums
+# the checksums survive the reboot on vdc, which vgtoold does not manage: a line count, then the lines
+(wc -l </tmp/all.sums; cat /tmp/all.sums) >/dev/vdc; sync
+check_sums "after the online move"
+say "lv_fs moved from vda to vdb online under a writer (\$n files written meanwhile): table on vdb only, e2fsck clean, checksums intact"
+
+# --- 2. a slow move back, the VM killed after its first checkpoint ---
+umount /mnt/fs
+\$V --no-wait pv move /dev/vdb /dev/vda --bandwidth 2M >/tmp/out 2>&1 || die "slow pv move: \$(cat /tmp/out)"
+for i in \$(seq 300); do
+	\$V --json job list >/tmp/jobs 2>&1
+	done_bytes=\$(sed -n 's/.*"done_bytes": *\\([0-9]*\\).*/\\1/p' /tmp/jobs | tail -n 1)
+	[ "\${done_bytes:-0}" -ge 8388608 ] && break
+	sleep 0.2
+done
+[ "\${done_bytes:-0}" -ge 8388608 ] || die "the slow move did not pass its first checkpoint: \$(cat /tmp/jobs)"
+/usr/sbin/lvm lvs -a --noheadings -o lv_name vg_data 2>/dev/null | grep -q 'pvmove0' || die "stock lvm2 sees no pvmove0 mid-move"
+say "rebooting mid-move after \$done_bytes bytes"
+echo 1 >/proc/sys/kernel/sysrq
+echo b >/proc/sysrq-trigger
+EOG
+
+cat >"$WORK/boot2.sh" <<EOG
+set -e
+$common
+n=\$(head -n 1 /dev/vdc)
+head -n \$((n + 1)) /dev/vdc | tail -n \$n >/tmp/all.sums
+start_daemon
+\$V --json job list >/tmp/jobs 2>&1
+grep -q '"kind": *"pv.move"' /tmp/jobs || die "no pv.move job resumed: \$(cat /tmp/jobs)"
+[ -b /dev/mapper/vg_data-lv_fs ] || die "lv_fs not activated mid-move: \$(cat /tmp/vgtoold.log)"
+id=\$(sed -n 's/.*"id": *\\([0-9]*\\).*/\\1/p' /tmp/jobs | head -n 1)
+say "vgtoold resumed the move as job \$id and activated lv_fs mid-move: \$(table_devs)"
+mount -t ext4 /dev/vg_data/lv_fs /mnt/fs || die "mount mid-move"
+\$V job wait \$id >/tmp/out 2>&1 || die "job wait: \$(cat /tmp/out)"
+[ "\$(table_devs)" = "\$(devnum /dev/vda) " ] || die "lv_fs after the resumed move: \$(/usr/sbin/dmsetup table vg_data-lv_fs)"
+/usr/sbin/lvm lvs -a --noheadings -o lv_name vg_data 2>/dev/null | grep -q 'pvmove0' && die "pvmove0 left"
+check_sums "after the resumed move"
+umount /mnt/fs
+stop_daemon
+say "the move resumed after the reboot completed: lv_fs on vda, e2fsck clean, checksums intact"
+EOG
+
+imgs=("$D/img/a.img" "$D/img/b.img" "$D/img/c.img")
+vm_run "$WORK/boot1.out" "$WORK/boot1.sh" "${imgs[@]}" || true
+grep -a '^VMTEST' "$WORK/boot1.out"
+grep -aq '^VMTEST rebooting mid-move' "$WORK/boot1.out" || { tail -40 "$WORK/boot1.out"; fail "first boot failed"; }
+vm_run "$WORK/boot2.out" "$WORK/boot2.sh" "${imgs[@]}" || {
+	grep -a VMTEST "$WORK/boot2.out"; tail -40 "$WORK/boot2.out"; fail "second boot failed"; }
+grep -a '^VMTEST' "$WORK/boot2.out"
+echo "pv-move: both boots passed"

@@ -5,6 +5,7 @@
  * metadata settings, listing, and wiping a label). Also the PV table that
  * vg show and replies carrying PVs are printed with.
  */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -58,6 +59,37 @@ static const struct cli_arg evacuate_args[] = {
 
 static const struct cli_arg evacuate_opts[] = { BANDWIDTH_OPT, { 0 } };
 
+/* A move's plan: what goes where, chunk by chunk; the job it runs as is followed by vgtool itself. */
+static void render_move(const struct cli_format *fmt, struct json_object *params, struct json_object *result,
+			struct strbuf *out)
+{
+	struct json_object *move = cli_get(result, "move"), *chunks = cli_array(move, "chunks");
+	size_t n = cli_array_length(chunks);
+	char extents[32], bytes[64];
+
+	if (!move) {
+		cli_render_keys(fmt, params, result, false, out);
+		return;
+	}
+	strbuf_printf(out, "%s %s of VG %s: %s extents (%s) in %zu chunk%s%s\n",
+		      json_object_get_boolean(cli_get(move, "evacuate")) ? "Evacuating" : "Moving the extents of",
+		      cli_strd(move, "source", "?"), cli_strd(move, "vg", "?"), cli_text_at(move, "extents", extents, sizeof(extents)),
+		      cli_size_at(fmt, move, "bytes", bytes, sizeof(bytes)), n, n == 1 ? "" : "s",
+		      json_object_get_boolean(cli_get(move, "evacuate")) ? "; then the PV leaves the VG" : "");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(chunks, i), *from = cli_get(c, "from"), *to = cli_get(c, "to");
+		uint64_t start = 0, count = 0, from_pe = 0, to_pe = 0;
+
+		cli_u64(c, "lv_start_extent", &start);
+		cli_u64(c, "extents", &count);
+		cli_u64(from, "pe", &from_pe);
+		cli_u64(to, "pe", &to_pe);
+		strbuf_printf(out, "  LV %s extents %" PRIu64 "-%" PRIu64 ": %s:%" PRIu64 " -> %s:%" PRIu64 "\n",
+			      cli_strd(c, "lv", "-"), start, start + count - 1, cli_strd(from, "pv", "?"), from_pe,
+			      cli_strd(to, "pv", "?"), to_pe);
+	}
+}
+
 static const struct cli_verb pv_verbs[] = {
 	{ .noun = "pv", .verb = "create", .method = "pv.create", .summary = "Write a PV label on a device",
 	  .args = device_only, .opts = create_opts, .flags = CLI_VERB_CHANGES | CLI_VERB_CREATES,
@@ -69,10 +101,12 @@ static const struct cli_verb pv_verbs[] = {
 	  .example = "vgtool pv remove /dev/sdb" },
 	{ .noun = "pv", .verb = "move", .method = "pv.move",
 	  .summary = "Move a PV's extents (or one LV's) to other PVs of its VG", .args = move_args, .opts = move_opts,
-	  .flags = CLI_VERB_CHANGES | CLI_VERB_JOB, .example = "vgtool pv move /dev/sdb /dev/sdc --bandwidth 50M" },
+	  .flags = CLI_VERB_CHANGES | CLI_VERB_JOB, .render = render_move,
+	  .example = "vgtool pv move /dev/sdb /dev/sdc --bandwidth 50M" },
 	{ .noun = "pv", .verb = "evacuate", .method = "pv.evacuate",
 	  .summary = "Move every extent off a PV and take it out of its VG", .args = evacuate_args,
-	  .opts = evacuate_opts, .flags = CLI_VERB_CHANGES | CLI_VERB_JOB, .example = "vgtool pv evacuate /dev/sdb" },
+	  .opts = evacuate_opts, .flags = CLI_VERB_CHANGES | CLI_VERB_JOB, .render = render_move,
+	  .example = "vgtool pv evacuate /dev/sdb" },
 	{ 0 },
 };
 

@@ -60,8 +60,8 @@ static const struct cli_arg evacuate_args[] = {
 static const struct cli_arg evacuate_opts[] = { BANDWIDTH_OPT, { 0 } };
 
 /* A move's plan: what goes where, chunk by chunk; the job it runs as is followed by vgtool itself. */
-static void render_move(const struct cli_format *fmt, struct json_object *params, struct json_object *result,
-			struct strbuf *out)
+void cli_render_move(const struct cli_format *fmt, struct json_object *params, struct json_object *result,
+		     struct strbuf *out)
 {
 	struct json_object *move = cli_get(result, "move"), *chunks = cli_array(move, "chunks");
 	size_t n = cli_array_length(chunks);
@@ -101,11 +101,11 @@ static const struct cli_verb pv_verbs[] = {
 	  .example = "vgtool pv remove /dev/sdb" },
 	{ .noun = "pv", .verb = "move", .method = "pv.move",
 	  .summary = "Move a PV's extents (or one LV's) to other PVs of its VG", .args = move_args, .opts = move_opts,
-	  .flags = CLI_VERB_CHANGES | CLI_VERB_JOB, .render = render_move,
+	  .flags = CLI_VERB_CHANGES | CLI_VERB_JOB, .render = cli_render_move,
 	  .example = "vgtool pv move /dev/sdb /dev/sdc --bandwidth 50M" },
 	{ .noun = "pv", .verb = "evacuate", .method = "pv.evacuate",
 	  .summary = "Move every extent off a PV and take it out of its VG", .args = evacuate_args,
-	  .opts = evacuate_opts, .flags = CLI_VERB_CHANGES | CLI_VERB_JOB, .render = render_move,
+	  .opts = evacuate_opts, .flags = CLI_VERB_CHANGES | CLI_VERB_JOB, .render = cli_render_move,
 	  .example = "vgtool pv evacuate /dev/sdb" },
 	{ 0 },
 };

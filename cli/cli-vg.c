@@ -96,6 +96,8 @@ static const struct cli_arg move_pv_opts[] = {
 	  .metavar = "VG", .help = "the VG the PV is in now" },
 	{ .name = "to", .param = "to", .type = CLI_STRING, .kind = CLI_KIND_VG, .flags = CLI_ARG_REQUIRED,
 	  .metavar = "VG", .help = "the VG it moves to" },
+	{ .name = "evacuate", .param = "evacuate", .type = CLI_FLAG,
+	  .help = "move the PV's extents to the rest of its VG first (pv evacuate), then the PV: one job" },
 	{ 0 },
 };
 
@@ -141,7 +143,7 @@ static const struct cli_verb vg_verbs[] = {
 	  .flags = CLI_VERB_CHANGES, .done = "deactivated", .example = "vgtool vg deactivate vg_raid" },
 	{ .noun = "vg", .verb = "move-pv", .method = "vg.move_pv",
 	  .summary = "Move a PV, and the LVs wholly on it, from one VG to another", .args = move_pv_args,
-	  .opts = move_pv_opts, .flags = CLI_VERB_CHANGES,
+	  .opts = move_pv_opts, .flags = CLI_VERB_CHANGES | CLI_VERB_JOB, .render = cli_render_move,
 	  .example = "vgtool vg move-pv md2 --from vg_raid --to vg_bulk" },
 	{ 0 },
 };

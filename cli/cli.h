@@ -252,6 +252,9 @@ void cli_mirror_block(const struct cli_format *fmt, struct json_object *mirror, 
 void cli_disk_table(const struct cli_format *fmt, struct json_object *disks, struct strbuf *out);
 void cli_job_table(struct json_object *jobs, struct strbuf *out);
 void cli_job_block(struct json_object *job, struct strbuf *out);
+/* A result carrying a PV move ("move": pv move, pv evacuate, vg move-pv --evacuate); others as cli_render_keys. */
+void cli_render_move(const struct cli_format *fmt, struct json_object *params, struct json_object *result,
+		     struct strbuf *out);
 /* A table of an array of objects whose columns are not known in advance (metadata history). */
 void cli_generic_table(const struct cli_format *fmt, struct json_object *rows, struct strbuf *out);
 

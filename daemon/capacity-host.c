@@ -504,8 +504,8 @@ static char *strdup_or_null(const char *s, bool *failed)
 	return copy;
 }
 
-int job_capacity_apply_start(struct jobs *jobs, struct server *server, const struct cap_plan *plan,
-			     struct job **ret_job, struct vg_error *err)
+int job_capacity_apply_start(struct jobs *jobs, struct server *server, const char *kind, const char *target,
+			     const struct cap_plan *plan, struct job **ret_job, struct vg_error *err)
 {
 	struct apply_job *aj = calloc(1, sizeof(*aj));
 	bool failed = !aj;
@@ -532,7 +532,7 @@ int job_capacity_apply_start(struct jobs *jobs, struct server *server, const str
 		apply_job_free(aj);
 		return vg_error_set(err, -ENOMEM, "out of memory");
 	}
-	r = jobs_start(jobs, &apply_job_ops, JOB_CAPACITY_APPLY_KIND, "capacity", plan->bytes_copied, aj, ret_job);
+	r = jobs_start(jobs, &apply_job_ops, kind, target, plan->bytes_copied, aj, ret_job);
 	if (r < 0)
 		return vg_error_set(err, r, "out of memory");
 	return 0;

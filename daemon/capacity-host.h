@@ -59,8 +59,10 @@ int cap_host_model_build(struct host *host, struct json_object *redundancy, stru
 struct json_object *cap_plan_json(const struct cap_plan *plan);
 
 /*
- * Run @plan's steps as one job of kind "capacity.apply" (target "capacity"),
- * calling @server's methods. The job copies what it needs of the plan.
+ * Run @plan's steps as one job of @kind on @target (capacity.apply: kind
+ * JOB_CAPACITY_APPLY_KIND, target "capacity"; vg.move_pv with evacuate: its
+ * one step), calling @server's methods. The job copies what it needs of the
+ * plan.
  */
-int job_capacity_apply_start(struct jobs *jobs, struct server *server, const struct cap_plan *plan,
-			     struct job **ret_job, struct vg_error *err);
+int job_capacity_apply_start(struct jobs *jobs, struct server *server, const char *kind, const char *target,
+			     const struct cap_plan *plan, struct job **ret_job, struct vg_error *err);

@@ -747,24 +747,82 @@ static int move_pvs(struct handler_ctx *ctx, const char *from_name, const char *
 	return 0;
 }
 
+static struct json_object *move_plan_json(const struct vg *vg, const struct pv_move_plan *plan);
+
+/*
+ * vg.move_pv with evacuate: the PV's extents go to the other PVs of @from
+ * (pv.evacuate, which takes it out of @from), then it joins @to, as one job;
+ * the evacuation's refusals come now.
+ */
+static int move_pv_evacuated(struct handler_ctx *ctx, const char *pv, const char *from, const char *to,
+			     struct json_object **ret, struct rpc_error *e)
+{
+	struct host_device *device = device_param(ctx, pv, "pv", e);
+	struct host_vg *src = host_find_vg(ctx->host, from), *dst = host_find_vg(ctx->host, to);
+	_cleanup_(pv_move_plan_freep) struct pv_move_plan *plan = NULL;
+	struct pv_move_request req = { .evacuate = true };
+	struct vg_error err = { 0 };
+	struct cap_step step;
+	struct cap_plan one;
+	struct job *job;
+	int r;
+
+	if (!device)
+		return e->errno_code;
+	if (!src || !dst)
+		return rpc_error_set(e, RPC_REFUSED, -ENOENT, !src ? "from" : "to", "there is no VG called %s",
+				     !src ? from : to);
+	if (!device->is_pv || vg_find_pv_by_id(src->store->vg, device->label.pv_uuid) < 0)
+		return rpc_error_set(e, RPC_REFUSED, -ENOENT, "pv", "%s is not a PV of VG %s", pv, from);
+	if ((r = ensure_complete(src, e)) < 0 || (r = ensure_complete(dst, e)) < 0)
+		return r;
+	req.source_pv = device->label.pv_uuid;
+	req.max_chunk_extents = job_pv_move_chunk_extents(ctx->host, src->store->vg);
+	r = pv_move_plan(src->store->vg, &req, &plan, &err);
+	if (r < 0)
+		return refuse(e, &err, r);
+	step = (struct cap_step){ .kind = CAP_STEP_EVACUATE_MOVE, .device = pv, .is_mirror = device->is_mirror,
+				  .from_vg = from, .to_vg = to, .bytes_copied = plan->total_extents * plan->extent_bytes };
+	one = (struct cap_plan){ .possible = true, .steps = &step, .n_steps = 1, .bytes_copied = step.bytes_copied };
+	*ret = json_object_new_object();
+	json_object_object_add(*ret, "move", move_plan_json(src->store->vg, plan));
+	if (ctx->dry_run) {
+		json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
+		return 0;
+	}
+	r = job_capacity_apply_start(server_jobs(ctx->server), ctx->server, "vg.move_pv", pv, &one, &job, &err);
+	if (r < 0) {
+		json_object_put(TAKE_PTR(*ret));
+		return refuse(e, &err, r);
+	}
+	json_object_object_add(*ret, "job", job_json(job));
+	return 0;
+}
+
 static int vg_move_pv(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
 		      struct rpc_error *e)
 {
 	const char *pv, *from, *to;
+	bool evacuate = false;
 	int r;
 
-	if ((r = rpc_params_only(params, PARAMS("pv", "from", "to"), e)) < 0 ||
+	if ((r = rpc_params_only(params, PARAMS("pv", "from", "to", "evacuate"), e)) < 0 ||
 	    (r = rpc_param_string(params, "pv", true, &pv, e)) < 0 ||
 	    (r = rpc_param_string(params, "from", true, &from, e)) < 0 ||
 	    (r = rpc_param_string(params, "to", true, &to, e)) < 0)
 		return r;
+	if ((r = rpc_param_bool(params, "evacuate", &evacuate, e)) < 0 && r != -ENOENT)
+		return r;
+	if (evacuate)
+		return move_pv_evacuated(ctx, pv, from, to, ret, e);
 	r = move_pvs(ctx, from, to, true, (const char *const[]){ pv }, 1, "pv", ret, e);
 	if (r == -EBUSY && strstr(e->message, "both on the PVs being moved")) {
 		/* LVs straddle the PV: an evacuation empties it, then it moves alone */
 		size_t used = strlen(e->message);
 
 		snprintf(e->message + used, sizeof(e->message) - used,
-			 "; vgtool pv evacuate %s empties the PV (its extents go to the other PVs of VG %s), then it can move",
+			 "; vgtool pv evacuate %s empties the PV (its extents go to the other PVs of VG %s), then it can "
+			 "move; or move it with evacuate (vgtool vg move-pv --evacuate) to do both as one job",
 			 pv, from);
 	}
 	return r;
@@ -2082,7 +2140,8 @@ static int capacity(struct handler_ctx *ctx, struct json_object *params, struct 
 	else if (apply && ctx->dry_run)
 		json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
 	else if (apply && plan->n_steps > 0 &&
-		 (r = job_capacity_apply_start(server_jobs(ctx->server), ctx->server, plan, &job, &err)) < 0)
+		 (r = job_capacity_apply_start(server_jobs(ctx->server), ctx->server, JOB_CAPACITY_APPLY_KIND,
+						  "capacity", plan, &job, &err)) < 0)
 		r = refuse(e, &err, r);
 	else if (apply && plan->n_steps > 0)
 		json_object_object_add(*ret, "job", job_json(job));

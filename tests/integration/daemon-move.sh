@@ -8,7 +8,8 @@
 # stock lvm2 reads the metadata it left, and the next start of vgtoold
 # resumes the move as a job and completes it. A cancelled move leaves the
 # chunks moved so far on their destination and the rest in place, with no
-# pvmove0. An evacuation empties a PV and takes it out of the VG. After
+# pvmove0. An evacuation empties a PV and takes it out of the VG, and
+# vg move-pv --evacuate adds it to another VG in the same job. After
 # every step the LVs read back their data through the metadata, and stock
 # lvm2 agrees with vgtool at the end.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -156,22 +157,29 @@ case "$LAYOUT" in
 esac
 check_data "after the cancel"
 
-# an evacuation empties pv1 (c and fill go to the others) and takes it out of vgm
+# an evacuation empties pv1 (c and fill go to the others) and takes it out of vgm; with
+# vg move-pv --evacuate, one job then adds it to vgo
 start_daemon "$WORK"
 # a PV holding part of an LV cannot change VG; the refusal says how to empty it
-refuse "LV a of VG vgm" "vgtool pv evacuate $P2" -- vg move-pv "$P2" --from vgm --to vgo
-ok --json pv evacuate "$P1"
-ok --json vg show vgm
-assert_eq 2 "$(json_get "$(cat "$WORK/out")" 'len(j["vg"]["pvs"])')" "PVs of vgm after the evacuation"
+refuse "LV a of VG vgm" "vgtool pv evacuate $P2" "--evacuate" -- vg move-pv "$P2" --from vgm --to vgo
+ok --json vg move-pv "$P1" --from vgm --to vgo --evacuate
+assert_eq "['vg.move_pv $P1 done', 'pv.evacuate vgm done']" \
+	"$(json_get "$(rpc job.list)" '[x["kind"] + " " + x["target"] + " " + x["state"] for x in j["jobs"] if x["kind"] != "pv.move"]')" \
+	"the jobs of vg move-pv --evacuate"
 ok --json pv list
-assert_eq None "$(json_get "$(cat "$WORK/out")" '[p.get("vg") for p in j["pvs"] if p["device"] == "'"$P1"'"][0]')" \
+assert_eq "vgo" "$(json_get "$(cat "$WORK/out")" '[p.get("vg") for p in j["pvs"] if p["device"] == "'"$P1"'"][0]')" \
 	"the evacuated PV's VG"
+ok --json vg show vgm
+assert_eq "2 0" "$(json_get "$(cat "$WORK/out")" '"%d %d" % (len(j["vg"]["pvs"]), len([l for l in j["vg"]["lvs"] if l["name"] == "pvmove0"]))')" \
+	"PVs of vgm after the evacuation, and no pvmove0"
 stop_daemon
 DEVS="$P0,$P2"
 check_data "after the evacuation"
 
-L0=$(take_loop "$P0") L1=$(take_loop "$P1") L2=$(take_loop "$P2")
-use_stock_lvm "$L0" "$L1" "$L2"
-stock_lvm vgck vgm >"$WORK/vgck.out" 2>&1 || fail "vgck at the end: $(cat "$WORK/vgck.out")"
-agree_with_stock "$L0" "$L2"
-echo "PASS: $refusals refusals, a move killed and resumed, a cancel, an evacuation"
+L0=$(take_loop "$P0") L1=$(take_loop "$P1") L2=$(take_loop "$P2") L3=$(take_loop "$WORK/img/pv3.img")
+use_stock_lvm "$L0" "$L1" "$L2" "$L3"
+for vg in vgm vgo; do
+	stock_lvm vgck $vg >"$WORK/vgck.out" 2>&1 || fail "vgck $vg at the end: $(cat "$WORK/vgck.out")"
+done
+agree_with_stock "$L0" "$L1" "$L2" "$L3"
+echo "PASS: $refusals refusals, a move killed and resumed, a cancel, an evacuation into another VG"

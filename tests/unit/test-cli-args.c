@@ -45,6 +45,8 @@ static const struct {
 	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vg.create\",\"params\":{\"name\":\"vg_raid\",\"pvs\":[\"md0\",\"md1\",\"md2\"]}}" },
 	{ "vg move-pv md2 --from vg_raid --to vg_bulk",
 	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vg.move_pv\",\"params\":{\"pv\":\"md2\",\"from\":\"vg_raid\",\"to\":\"vg_bulk\"}}" },
+	{ "vg move-pv md2 --from vg_raid --to vg_bulk --evacuate",
+	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vg.move_pv\",\"params\":{\"pv\":\"md2\",\"from\":\"vg_raid\",\"to\":\"vg_bulk\",\"evacuate\":true}}" },
 	{ "lv create vg_raid vm1-disk0 --size 20G",
 	  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"lv.create\",\"params\":{\"vg\":\"vg_raid\",\"name\":\"vm1-disk0\",\"size\":\"20G\"}}" },
 	{ "lv extend vg_bulk/lv_rushes --size +100G",

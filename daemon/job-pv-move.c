@@ -130,6 +130,7 @@ static int current_move(struct move_job *mj, struct host *host, struct pv_move *
 	r = pv_move_resume(hvg->store, &opts, &move, err);
 	if (r < 0)
 		return vg_error_prefix(err, r, "VG %s: resuming the move: ", mj->vg_name);
+	vg_log(LOG_INFO, "VG %s was read again: its move goes on from the last checkpoint", mj->vg_name);
 	adopt_move(mj, hvg->store, move, hvg->store->vg->extent_size_sectors * 512);
 	*ret_move = move;
 	return 0;

@@ -26,6 +26,8 @@ for i in 0 1 2 3; do
 	make_image "$WORK/img/pv$i.img" 16M
 	ln -s "img/pv$i.img" "$WORK/pv$i.img"
 done
+make_image "$WORK/img/s0.img" 8M
+make_image "$WORK/img/s1.img" 8M
 P0="$WORK/img/pv0.img" P1="$WORK/img/pv1.img" P2="$WORK/img/pv2.img" P3="$WORK/img/pv3.img"
 V() { "$VGTOOL" --socket "$SOCK" "$@"; }
 ok() { V "$@" >"$WORK/out" 2>"$WORK/err" || fail "vgtool $*: $(cat "$WORK/err")"; }
@@ -99,10 +101,15 @@ rc=0
 V pv move "$P1" >"$WORK/out" 2>"$WORK/err" || rc=$?
 assert_eq 1 "$rc" "a second move of the VG"
 grep -q "pv.move" "$WORK/err" || fail "a second move does not name the running one: $(cat "$WORK/err")"
+# the host read again mid-move (a mirror made of two other images): the job goes on with the new VG store
+rpc mirror.create '{"name":"md9","legs":["'"$WORK/img/s0.img"'","'"$WORK/img/s1.img"'"],"assume_clean":true}' >/dev/null
 for i in $(seq 1 100); do
 	[ "$(json_get "$(rpc job.show '{"id":'"$JOB"'}')" 'int(j["job"]["done_bytes"] >= 3 << 19)')" = 1 ] && break
 	sleep 0.05
 done
+assert_eq running "$(json_get "$(rpc job.show '{"id":'"$JOB"'}')" 'j["job"]["state"]')" "the move after a rescan"
+grep -q "VG vgm was read again: its move goes on from the last checkpoint" "$WORK/vgtoold.log" ||
+	fail "the move did not notice the rescan: $(tail -5 "$WORK/vgtoold.log")"
 kill -KILL "$VGTOOLD_PID"
 wait "$VGTOOLD_PID" 2>/dev/null || true
 VGTOOLD_PID=

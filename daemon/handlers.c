@@ -18,8 +18,8 @@
 #include "log.h"
 #include "job-md-follow.h"
 #include "job-mirror.h"
-#include "job-pv-move.h"
 #include "job-scrub.h"
+#include "job-pv-move.h"
 #include "job.h"
 #include "md-mirror.h"
 #include "md-scrub.h"
@@ -1516,8 +1516,8 @@ static int refuse_after_rescan(struct handler_ctx *ctx, struct rpc_error *e, con
 static int kernel_leg_op(struct handler_ctx *ctx, struct host_device *mirror, enum leg_op op, ssize_t leg,
 			 struct host_device *fresh, struct json_object **ret, struct rpc_error *e)
 {
-	struct md_mirror_options opts = { 0 };
 	_cleanup_free_ char *retire = NULL;
+	struct md_mirror_options opts = { 0 };
 	struct vg_error err = { 0 };
 	char name[64], *event = NULL;
 	int r;
@@ -1615,6 +1615,31 @@ static bool resumable_leg(struct handler_ctx *ctx, struct host_device *mirror, c
 	       (leg->state == MD_LEG_RECOVERING || leg->state == MD_LEG_REPLACEMENT);
 }
 
+/* A leg whose device is gone (a disk pulled): md still lists it, faulty, and it goes by its kernel name. */
+static int kernel_remove_vanished(struct handler_ctx *ctx, struct host_device *mirror, const char *path,
+				  struct json_object **ret, struct rpc_error *e)
+{
+	struct vg_error err = { 0 };
+	char name[64];
+	int r;
+
+	snprintf(name, sizeof(name), "%s", mirror->path);
+	if (ctx->dry_run) {
+		*ret = json_object_new_object();
+		json_object_object_add(*ret, "dry_run", json_object_new_boolean(true));
+		json_object_object_add(*ret, "mirror", host_mirror_json(ctx->host, mirror));
+		return 0;
+	}
+	r = host_mirror_kernel_retire(ctx->host, mirror->md_array, path, &err);
+	if (r < 0)
+		return rpc_error_set(e, RPC_REFUSED, r, "device", "%s is not a leg of mirror %s: %s", path, name,
+				     err.message);
+	struct json_object *fields = json_object_new_object();
+	json_object_object_add(fields, "mirror", json_object_new_string(name));
+	server_publish_event(ctx->server, "mirror.leg_removed", fields);
+	return rescan_and_show(ctx, name, ret, e);
+}
+
 static int mirror_leg_op(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
 			 struct rpc_error *e, enum leg_op op)
 {
@@ -1660,6 +1685,8 @@ static int mirror_leg_op(struct handler_ctx *ctx, struct json_object *params, st
 		}
 		return start_copy(ctx, name, "mirror.recover", UINT32_MAX, ret, e);
 	}
+	if (ctx->host->activation && op == LEG_REMOVE && mirror->md_array && access(path, F_OK) < 0)
+		return kernel_remove_vanished(ctx, mirror, path, ret, e);
 	if (path && (leg = leg_param(ctx, mirror, path, op == LEG_REPLACE ? "old" : "device", e)) < 0)
 		return e->errno_code;
 	if (new_path && !(fresh = free_device_param(ctx, new_path, op == LEG_ADD ? "device" : "new", e)))
@@ -1798,10 +1825,10 @@ static int mirror_dissolve(struct handler_ctx *ctx, struct json_object *params, 
 static int kernel_scrub(struct handler_ctx *ctx, struct host_device *mirror, const char *action,
 			struct json_object **ret, struct rpc_error *e)
 {
-	struct vg_error err = { 0 };
 	bool repair = streq(action, "repair");
-	char name[64];
+	struct vg_error err = { 0 };
 	struct job *job = NULL;
+	char name[64];
 	int r;
 
 	snprintf(name, sizeof(name), "%s", mirror->path);
@@ -1853,8 +1880,8 @@ static int mirror_scrub(struct handler_ctx *ctx, struct json_object *params, str
 	struct host_device *mirror;
 	const char *action = "check";
 	struct vg_error err = { 0 };
-	char name[64];
 	struct job *job;
+	char name[64];
 	int r;
 
 	if ((r = rpc_params_only(params, PARAMS("name", "action"), e)) < 0 || (r = settle_all(ctx, e)) < 0)

@@ -383,6 +383,15 @@ static int scan_vgs(struct host *host, struct vg_error *err)
 	return 0;
 }
 
+static bool mirror_running(const struct host *host, const char *mirror_name)
+{
+	for (size_t i = 0; i < host->n_devices; i++)
+		if (host->devices[i]->md_array && host->devices[i]->mirror_name &&
+		    streq(host->devices[i]->mirror_name, mirror_name))
+			return true;
+	return false;
+}
+
 /* A stopped array to start: its kernel name and the paths of its legs. */
 struct array_start {
 	char md_name[32];
@@ -400,7 +409,10 @@ static void array_start_done(struct array_start *start)
 	free(start->mirror_name);
 }
 
-/* The legs of the mirror of devices[first] that md does not run yet, if it can start from them. */
+/*
+ * The legs of the mirror of devices[first] that md does not run yet; none
+ * (n_legs 0, mirror_name set) when it cannot start from them.
+ */
 static int plan_array_start(struct host *host, size_t first, struct array_start *ret_start, struct vg_error *err)
 {
 	const struct host_device *leg = host->devices[first];
@@ -416,7 +428,8 @@ static int plan_array_start(struct host *host, size_t first, struct array_start 
 		return vg_error_set(err, -ENOMEM, "out of memory");
 	if (md_super_probe(leg->dev, &sb, &view_err) < 0)
 		return 0;
-	for (size_t k = first; k < host->n_devices; k++) {
+	/* every leg of it, wherever it is in the list: a subset could start the mirror from a stale leg alone */
+	for (size_t k = 0; k < host->n_devices; k++) {
 		const struct host_device *d = host->devices[k];
 
 		if (!d->is_md_leg || d->md_array || !streq(d->mirror_name, leg->mirror_name))
@@ -426,8 +439,11 @@ static int plan_array_start(struct host *host, size_t first, struct array_start 
 			return vg_error_set(err, -ENOMEM, "out of memory");
 	}
 	if (md_mirror_view_read(devs, n, sb.set_uuid, &view, &view_err) < 0 || md_mirror_view_source(view) < 0) {
-		array_start_done(ret_start);
-		*ret_start = (struct array_start){ 0 };
+		vg_log(LOG_WARNING, "mirror %s is not started: %s", leg->mirror_name,
+		       view_err.message[0] ? view_err.message : "no fresh leg to start it from");
+		for (size_t l = 0; l < ret_start->n_legs; l++)
+			free(ret_start->legs[l]);
+		ret_start->n_legs = 0;
 		return 0;
 	}
 	/* a leg that is missing must not keep the data away (mdadm --run) */
@@ -456,12 +472,19 @@ static int start_stopped_mirrors(struct host *host, bool *ret_started, struct vg
 
 		if (!leg->is_md_leg || leg->md_array || !leg->mirror_name)
 			continue;
+		if (mirror_running(host, leg->mirror_name)) {
+			/* md runs the mirror without it: a leg that dropped out and came back */
+			vg_log(LOG_NOTICE, "%s: a leg of mirror %s that md runs without it; mirror remove-leg, then add-leg "
+			       "takes it back", leg->path, leg->mirror_name);
+			continue;
+		}
 		for (size_t k = 0; k < n_starts && !seen; k++)
 			seen = streq(starts[k].mirror_name, leg->mirror_name);
 		if (seen)
 			continue;
 		r = plan_array_start(host, i, &start, err);
-		if (r == 0 && start.n_legs > 0) {
+		/* started or not, this mirror is decided: its other legs must not be tried alone */
+		if (r == 0 && start.mirror_name) {
 			struct array_start *grown = realloc(starts, (n_starts + 1) * sizeof(*grown));
 
 			if (!grown) {
@@ -475,11 +498,15 @@ static int start_stopped_mirrors(struct host *host, bool *ret_started, struct vg
 			array_start_done(&start);
 		}
 	}
-	if (r == 0 && n_starts > 0) {
+	for (size_t k = 0; r == 0 && k < n_starts && !*ret_started; k++)
+		*ret_started = starts[k].n_legs > 0;
+	if (*ret_started) {
 		free_devices(host);
 		for (size_t k = 0; k < n_starts; k++) {
 			struct vg_error start_err = { 0 };
 
+			if (starts[k].n_legs == 0)
+				continue;
 			if (host->activation->md->assemble(starts[k].md_name, (const char *const *)starts[k].legs,
 							   starts[k].n_legs, starts[k].flags, &start_err) < 0)
 				vg_log(LOG_WARNING, "mirror %s: md array %s not started: %s", starts[k].mirror_name,
@@ -488,7 +515,6 @@ static int start_stopped_mirrors(struct host *host, bool *ret_started, struct vg
 				vg_log(LOG_NOTICE, "mirror %s: md array %s started%s", starts[k].mirror_name,
 				       starts[k].md_name, starts[k].flags ? " degraded" : "");
 		}
-		*ret_started = true;
 	}
 	for (size_t k = 0; k < n_starts; k++)
 		array_start_done(&starts[k]);
@@ -1089,8 +1115,23 @@ int host_mirror_kernel_retire(struct host *host, const char *md_array, const cha
 	if (!path)
 		return vg_error_set(err, -ENOMEM, "out of memory");
 	r = host->activation->md->remove_leg(md_array, path, err);
+	if (r == -ENOENT || r == -ENXIO || r == -ENODEV) {
+		/* gone (a disk pulled), or back as another device: md still lists the old one, faulty, by name */
+		const char *slash = strrchr(path, '/');
+		struct vg_error member_err = { 0 };
+
+		int m = host->activation->md->remove_member(md_array, slash ? slash + 1 : path, &member_err);
+
+		/* no such member either: a stale leg md does not hold, whose superblock is all there is to take */
+		if (m == 0 || (m == -ENODEV && access(path, F_OK) == 0)) {
+			r = 0;
+			*err = (struct vg_error){ 0 };
+		}
+	}
 	if (r < 0)
 		return r;
+	if (access(path, F_OK) < 0)
+		return 0; /* nothing left to wipe */
 	/*
 	 * Left with its superblock it would look like a stopped copy of the
 	 * mirror to start; left with its data, the PV label at its start would

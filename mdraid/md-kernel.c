@@ -543,6 +543,28 @@ static int linux_want_replacement(const char *name, const char *leg_path, struct
 	return 0;
 }
 
+static int linux_remove_member(const char *name, const char *member, struct vg_error *err)
+{
+	char path[PATH_MAX], state[64] = "";
+	int r;
+
+	if ((r = check_name(name, err)) < 0)
+		return r;
+	if (strchr(member, '/') || strlen(member) > NAME_MAX - 4)
+		return vg_error_set(err, -EINVAL, "md array %s: \"%s\" is not a member name", name, member);
+	snprintf(path, sizeof(path), "dev-%s/state", member);
+	if (read_md_attr(name, path, state, sizeof(state)) < 0)
+		return vg_error_set(err, -ENODEV, "md array %s has no member %s", name, member);
+	if (!strstr(state, "faulty"))
+		return vg_error_set(err, -EBUSY, "md array %s: member %s is %s, not faulty: fail it first", name, member,
+				    state);
+	snprintf(path, sizeof(path), "/sys/block/%s/md/dev-%s/state", name, member);
+	r = write_attr(path, "remove");
+	if (r < 0)
+		return vg_error_set(err, r, "md array %s: removing member %s: %s", name, member, strerror(-r));
+	return 0;
+}
+
 /* The set uuid of a running member of @name, read from its superblock. */
 static int array_uuid(const char *name, uint8_t ret_uuid[16], struct vg_error *err)
 {
@@ -676,4 +698,5 @@ const struct md_kernel_ops md_kernel_linux = {
 	.add_leg = linux_add_leg,
 	.scrub = linux_scrub,
 	.want_replacement = linux_want_replacement,
+	.remove_member = linux_remove_member,
 };

@@ -97,6 +97,13 @@ struct md_kernel_ops {
 	 * not a member.
 	 */
 	int (*want_replacement)(const char *name, const char *leg_path, struct vg_error *err);
+	/*
+	 * Remove the faulty member md knows as @member ("vdb1") by its sysfs
+	 * state, for a leg whose device is gone (a disk pulled) and so has no
+	 * node to name it by. -ENODEV without such a member, -EBUSY when it is
+	 * not faulty.
+	 */
+	int (*remove_member)(const char *name, const char *member, struct vg_error *err);
 };
 
 /* The Linux implementation: ioctls on /dev/<name>, attributes under /sys/block/<name>/md. */

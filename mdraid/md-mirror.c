@@ -247,18 +247,42 @@ static int view_build(struct blockdev *const *devs, size_t n_devs, const uint8_t
 	if (!view->legs)
 		return vg_error_set(err, -ENOMEM, "out of memory reading the mirror view");
 	for (size_t i = 0; i < n_devs; i++) {
-		struct md_mirror_leg *leg;
+		struct md_mirror_leg *leg, *holder = NULL;
 
 		if (!member[i])
 			continue;
 		for (size_t k = 0; k < view->n_legs; k++)
 			if (view->legs[k].dev_number == sbs[i].dev_number)
+				holder = &view->legs[k];
+		if (holder) {
+			/*
+			 * A number md gave again after its holder left: the newer
+			 * superblock holds it, the older one is a leg that was
+			 * pulled and came back (mdadm keeps the most recent too).
+			 * Equal events cannot be told apart: a copied disk.
+			 */
+			bool incoming_stale = sbs[i].events < holder->events;
+			struct blockdev *stale = incoming_stale ? devs[i] : holder->dev;
+			char msg[256];
+
+			if (holder->events == sbs[i].events)
 				return vg_error_set(err, -EINVAL,
 						    "%s and %s both claim device number %" PRIu32
 						    " of the mirror (a copied disk?)",
-						    view->legs[k].dev->path, devs[i]->path,
-						    sbs[i].dev_number);
-		leg = &view->legs[view->n_legs++];
+						    holder->dev->path, devs[i]->path, sbs[i].dev_number);
+			snprintf(msg, sizeof(msg), "%s: stale, device number %" PRIu32 " belongs to %s now (events %" PRIu64
+				 " < %" PRIu64 ")", stale->path, sbs[i].dev_number,
+				 incoming_stale ? holder->dev->path : devs[i]->path, MIN(holder->events, sbs[i].events),
+				 MAX(holder->events, sbs[i].events));
+			if (add_other(view, stale, -ESTALE, msg) < 0)
+				return vg_error_set(err, -ENOMEM, "out of memory reading the mirror view");
+			if (incoming_stale)
+				continue;
+			leg = holder;
+			memset(leg, 0, sizeof(*leg));
+		} else {
+			leg = &view->legs[view->n_legs++];
+		}
 		leg->dev = devs[i];
 		leg->sb = sbs[i];
 		leg->dev_number = sbs[i].dev_number;

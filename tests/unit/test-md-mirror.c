@@ -458,6 +458,48 @@ static void test_view_freshness(void **state)
 	close_legs(devs, 3);
 }
 
+/*
+ * A device number md gave again after its holder left (pulled, removed):
+ * when the old holder comes back with its older superblock, the newer one
+ * holds the number whatever the order given, the old one is stale; equal
+ * events cannot be told apart (a copied disk) and are refused.
+ */
+static void test_view_number_given_again(void **state)
+{
+	struct blockdev *devs[3], *reversed[3];
+	struct md_mirror_view *v = NULL;
+	struct vg_error err = { 0 };
+
+	(void)state;
+	open_legs(devs, 3, LEG_BYTES, NULL);
+	create(devs, 2, NULL, 0, false, true);
+	/* devs[2] took over devs[1]'s number and slot, later */
+	memcpy(blockdev_memory_bytes(devs[2]), blockdev_memory_bytes(devs[1]), LEG_BYTES);
+	set_events(devs[0], 30);
+	set_events(devs[2], 30);
+	set_events(devs[1], 12);
+	reversed[0] = devs[1];
+	reversed[1] = devs[2];
+	reversed[2] = devs[0];
+	for (int order = 0; order < 2; order++) {
+		v = view_of(order ? reversed : devs, 3);
+		assert_int_equal(v->n_legs, 2);
+		assert_int_equal(md_mirror_view_find(v, devs[1]), -ENOENT);
+		assert_true(leg_of(v, devs[2])->fresh);
+		assert_int_equal(leg_of(v, devs[2])->state, MD_LEG_IN_SYNC);
+		assert_int_equal(v->degraded, 0);
+		assert_int_equal(v->n_others, 1);
+		assert_ptr_equal(v->others[0].dev, devs[1]);
+		assert_int_equal(v->others[0].error, -ESTALE);
+		assert_non_null(strstr(v->others[0].message, "stale, device number 1 belongs to"));
+		md_mirror_view_free(v);
+	}
+	set_events(devs[1], 30);
+	assert_int_equal(md_mirror_view_read(devs, 3, NULL, &v, &err), -EINVAL);
+	assert_message_contains(&err, "both claim device number 1");
+	close_legs(devs, 3);
+}
+
 static void test_view_split_brain(void **state)
 {
 	struct blockdev *devs[2];
@@ -1823,6 +1865,7 @@ int main(void)
 		cmocka_unit_test(test_create_refusals),
 		cmocka_unit_test(test_view_freshness),
 		cmocka_unit_test(test_view_split_brain),
+		cmocka_unit_test(test_view_number_given_again),
 		cmocka_unit_test(test_view_others),
 		cmocka_unit_test(test_view_1_2),
 		cmocka_unit_test(test_view_old_kernel_roles),

@@ -5,10 +5,12 @@
 #  1. the seed layout end to end: md0/md1/md2 from six partitions of two
 #     disks, vg_raid and vg_bulk, ext4 with known files on LVs, md2 moved to
 #     vg_bulk, lv_rushes grown online (dm reload) and resize2fs'd mounted;
-#  2. a leg failed under a running writer: the writes go on, vgtoold reports
-#     the mirror degraded (mirror show, events), the leg is removed, a new
-#     disk added and rebuilt by md; then the old leg is failed too, so every
-#     file is read back from the new leg alone, checksums matching;
+#  2. a disk pulled (its PCI device removed) under a running writer: the
+#     writes go on, vgtoold reports the mirror degraded (mirror show, md's
+#     view in the events), the vanished leg is removed, another added and
+#     rebuilt by md; then the old leg is failed too, so every file is read
+#     back from the rebuilt leg alone, checksums matching; the pulled disk
+#     back at the next boot is stale and left out;
 #  5. a hypervisor's view: qemu-img and qemu-io (cache=none, as a VM opens
 #     its disk) write and read the path lv.create returned; after lv extend
 #     QEMU sees the new size; an open LV is not removed unless forced;
@@ -132,35 +134,45 @@ sleep 0.5
 [ ! -e /dev/mapper/vg_bulk-vm_disk ] && [ ! -e /dev/vg_bulk/vm_disk ] || die "vm_disk's device left after a forced remove"
 say "qemu-img/qemu-io on \$path: 16 MiB, 24 MiB after lv extend, patterns intact; open LV refused, forced remove done"
 
-# --- 2. a leg fails under writes ---
+# --- 2. a disk pulled under writes ---
 \$V events subscribe >/tmp/events 2>&1 &
 events=\$!
+# md0's second leg first moves to a disk of its own (replaced while it serves), so pulling that disk takes md0's leg alone
+\$V mirror replace-leg md0 /dev/vdb1 /dev/vdd >/tmp/out 2>&1 || die "replace-leg md0: \$(cat /tmp/out)"
+grep '^md0 :' /proc/mdstat | grep -q 'vdd\[' && ! grep '^md0 :' /proc/mdstat | grep -q 'vdb1\[' || die "md0 legs: \$(grep '^md0 :' /proc/mdstat)"
+[ "\$(md_slots md0)" = "[UU]" ] || die "md0 after the replacement: \$(md_slots md0)"
+/usr/sbin/mdadm --examine /dev/vdb1 >/dev/null 2>&1 && die "the replaced leg vdb1 keeps its superblock"
 # at most 40 files of 512 KiB: the writer must outlast the rebuild, not fill the filesystem
 ( i=0; while [ ! -f /tmp/stop ] && [ \$i -lt 40 ]; do dd if=/dev/urandom of=/mnt/files/w\$i bs=64k count=8 conv=fsync 2>/dev/null; i=\$((i+1)); sleep 0.2; done ) &
 writer=\$!
 sleep 2
-\$V mirror fail-leg md0 /dev/vdb1 >/dev/null || die "fail-leg"
-[ "\$(md_slots md0)" = "[U_]" ] || die "md0 after fail: \$(md_slots md0)"
-\$V --json mirror show md0 >/tmp/show 2>&1 || die "mirror show after fail: \$(cat /tmp/show)"
-grep -q '"state": *"degraded"' /tmp/show || die "mirror show after fail: \$(cat /tmp/show)"
-grep -q '"kernel_state": *"faulty' /tmp/show || die "mirror show names no faulty leg: \$(cat /tmp/show)"
+# the disk goes away as if pulled: its PCI device removed under md
+pci=\$(readlink -f /sys/block/vdd/device/..)
+[ -e "\$pci/remove" ] || die "no PCI device to remove under vdd (\$pci)"
+echo 1 >"\$pci/remove"
+for i in \$(seq 60); do [ "\$(md_slots md0)" = "[U_]" ] && break; sleep 0.5; done
+[ "\$(md_slots md0)" = "[U_]" ] || die "md0 did not lose vdd: \$(grep -A1 '^md0 :' /proc/mdstat)"
+[ ! -e /dev/vdd ] || die "/dev/vdd is still there"
+\$V --json mirror show md0 >/tmp/show 2>&1 || die "mirror show after the pull: \$(cat /tmp/show)"
+grep -q '"state": *"degraded"' /tmp/show || die "mirror show after the pull: \$(cat /tmp/show)"
 sleep 2
-\$V mirror remove-leg md0 /dev/vdb1 >/dev/null || die "remove-leg"
-\$V mirror add-leg md0 /dev/vdd >/dev/null || die "add-leg: \$(\$V mirror add-leg md0 /dev/vdd 2>&1)"
+\$V mirror remove-leg md0 /dev/vdd >/tmp/out 2>&1 || die "remove the pulled leg: \$(cat /tmp/out)"
+grep -q 'vdd' /proc/mdstat && die "md0 still lists vdd: \$(grep '^md0 :' /proc/mdstat)"
+\$V mirror add-leg md0 /dev/vdb1 >/tmp/out 2>&1 || die "add-leg: \$(cat /tmp/out)"
 # vgtool followed md's rebuild as a job until it was done
 [ "\$(md_slots md0)" = "[UU]" ] || die "md0 after rebuild: \$(md_slots md0)"
 \$V job list >/tmp/jobs
-grep -Eq 'mirror.add_leg +md0 +done' /tmp/jobs || die "job list: \$(cat /tmp/jobs)"
+grep -Eq 'mirror.replace_leg +md0 +done' /tmp/jobs && grep -Eq 'mirror.add_leg +md0 +done' /tmp/jobs || die "job list: \$(cat /tmp/jobs)"
 touch /tmp/stop; wait \$writer
 n=\$(ls /mnt/files | grep -c '^w')
 [ \$n -gt 3 ] || die "the writer wrote only \$n files"
 sync
 (cd /mnt/files && /usr/sbin/sha256sum f* w*) >/tmp/all.sums
-# md's own view, from the watch on the running arrays (the fail-leg call publishes one without it)
-grep -q 'mirror.degraded mirror=md0 .*faulty=vdb1' /tmp/events || die "no mirror.degraded event naming vdb1: \$(cat /tmp/events)"
+# md's own view, from the watch on the running arrays
+grep -q 'mirror.degraded mirror=md0 .*faulty=vdd' /tmp/events || die "no mirror.degraded event naming vdd: \$(cat /tmp/events)"
 grep -q 'mirror.recovered mirror=md0' /tmp/events || die "no mirror.recovered event: \$(cat /tmp/events)"
 kill \$events 2>/dev/null || true
-# every byte now from the new leg alone
+# every byte now from the rebuilt leg alone
 umount /mnt/files
 \$V mirror fail-leg md0 /dev/vda1 >/dev/null || die "fail the old leg"
 \$V mirror remove-leg md0 /dev/vda1 >/dev/null || die "remove the old leg"
@@ -168,10 +180,9 @@ echo 3 >/proc/sys/vm/drop_caches
 mount -t ext4 -o ro /dev/vg_raid/lv_files /mnt/files
 (cd /mnt/files && /usr/sbin/sha256sum -c /tmp/all.sums >/dev/null) || die "checksums from the rebuilt leg"
 umount /mnt/files
-say "vdb1 failed under \$n writes, vdd rebuilt by md, all \$(wc -l </tmp/all.sums) files read back from vdd alone"
-\$V mirror add-leg md0 /dev/vdb1 >/tmp/out 2>&1 || die "re-add vdb1: \$(cat /tmp/out)"
-wait_md_idle md0
-[ "\$(md_slots md0)" = "[UU]" ] || die "md0 with vdb1 again: \$(md_slots md0)"
+say "vdd pulled under \$n writes, md0 went on degraded, vdb1 rebuilt by md, all \$(wc -l </tmp/all.sums) files read back from vdb1 alone"
+\$V mirror add-leg md0 /dev/vda1 >/tmp/out 2>&1 || die "re-add vda1: \$(cat /tmp/out)"
+[ "\$(md_slots md0)" = "[UU]" ] || die "md0 with vda1 again: \$(md_slots md0)"
 # --- a leg replaced while it serves (md's want_replacement), then a mirror taken apart ---
 \$V mirror replace-leg md1 /dev/vda2 /dev/vde >/tmp/out 2>&1 || die "replace-leg: \$(cat /tmp/out)"
 grep -A1 '^md1 :' /proc/mdstat | grep -q '\[2/2\] \[UU\]' || die "md1 after replace: \$(grep -A1 '^md1 :' /proc/mdstat)"
@@ -186,13 +197,13 @@ say "md1: vda2 replaced by vde while serving, then md1 dissolved; vg_raid's PV i
 mount -t ext4 /dev/vg_raid/lv_files /mnt/files
 cp /tmp/all.sums /mnt/files/all.sums
 umount /mnt/files /mnt/rushes
-for leg in vdd vdb1; do
+for leg in vda1 vdb1; do
 	/usr/sbin/mdadm --examine /dev/\$leg >/tmp/examine 2>&1 || die "mdadm --examine \$leg: \$(cat /tmp/examine)"
 	grep -q 'Array State : AA ' /tmp/examine && grep -q 'Device Role : Active device' /tmp/examine ||
 		die "mdadm --examine \$leg: \$(grep -E 'State|Role' /tmp/examine | tr '\n' ';')"
 done
 stop_daemon
-say "md0 on vdd and vdb1; daemon stopped with LVs active"
+say "md0 on vda1 and vdb1; daemon stopped with LVs active"
 EOG
 
 cat >"$WORK/boot2.sh" <<EOG
@@ -202,6 +213,8 @@ grep -q '^md' /proc/mdstat && die "arrays running before vgtoold: \$(cat /proc/m
 start_daemon
 for md in md0 md2; do grep -q "^\$md : active raid1 " /proc/mdstat || die "vgtoold did not start \$md"; done
 [ "\$(md_slots md0)" = "[UU]" ] || die "md0 \$(md_slots md0)"
+# the pulled disk is back with md0's superblock of before: stale, so md0 starts without it
+grep '^md0 :' /proc/mdstat | grep -q 'vdd' && die "md0 took the stale leg vdd back: \$(grep '^md0 :' /proc/mdstat)"
 [ -b /dev/mapper/vg_raid-lv_files ] && [ -b /dev/mapper/vg_bulk-lv_rushes ] || die "LVs not active: \$(ls /dev/mapper)"
 \$V --json lv list >/tmp/lvs
 [ \$(grep -o '"active": *true' /tmp/lvs | wc -l) -eq 2 ] || die "lv list: \$(cat /tmp/lvs)"
@@ -230,12 +243,12 @@ sums_before=\$(cat \$bulk | /usr/sbin/sha256sum)
 grep -q 'nothing written: add --write' /tmp/restore || die "restore without --write: \$(tail -3 /tmp/restore)"
 [ "\$(cat \$bulk | /usr/sbin/sha256sum)" = "\$sums_before" ] || die "restore without --write changed the disks"
 /usr/sbin/vgrescue restore vg_bulk --from \$seq --write \$bulk >/tmp/restore 2>&1 || die "restore: \$(cat /tmp/restore)"
-# lv_files from vdd alone (md0's rebuilt leg) and the PV md1 left
-/usr/sbin/vgrescue extract vg_raid/lv_files --to /tmp/files.img /dev/vdd /dev/vdb2 /dev/vde >/tmp/extract 2>&1 || die "extract: \$(cat /tmp/extract)"
+# lv_files from vdb1 alone (md0's rebuilt leg) and the PV md1 left
+/usr/sbin/vgrescue extract vg_raid/lv_files --to /tmp/files.img /dev/vdb1 /dev/vdb2 /dev/vde >/tmp/extract 2>&1 || die "extract: \$(cat /tmp/extract)"
 mount -t ext4 -o loop,ro /tmp/files.img /mnt/files || die "mount the extracted image"
 (cd /mnt/files && /usr/sbin/sha256sum -c /tmp/all.sums >/dev/null) || die "checksums of the extracted lv_files"
 umount /mnt/files; rm -f /tmp/files.img
-say "vgrescue: seqno \$seq of vg_bulk restored from the rings after a wrong lv remove; lv_files extracted from vdd alone, files intact"
+say "vgrescue: seqno \$seq of vg_bulk restored from the rings after a wrong lv remove; lv_files extracted from vdb1 alone, files intact"
 start_daemon
 [ -b /dev/mapper/vg_bulk-lv_rushes ] || die "restored lv_rushes not activated: \$(ls /dev/mapper)"
 mount -t ext4 -o ro /dev/vg_bulk/lv_rushes /mnt/rushes || die "mount restored lv_rushes"

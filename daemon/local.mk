@@ -62,8 +62,8 @@ VGTOOLD_CORE = \
 	daemon/job-pv-move.c daemon/job-pv-move.h \
 	daemon/capacity-host.c daemon/capacity-host.h \
 	daemon/job-md-follow.c daemon/job-md-follow.h \
-	daemon/handlers.c daemon/handlers.h \
 	daemon/job-scrub.c daemon/job-scrub.h \
+	daemon/handlers.c daemon/handlers.h \
 	daemon/host.c daemon/host.h \
 	daemon/activation.c daemon/activation.h
 daemon_vgtoold_SOURCES = daemon/vgtoold.c $(VGTOOLD_CORE)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The kernel activation backend as the daemon drives it (see activation.h). */
+#include <limits.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -125,6 +127,23 @@ int activation_list(struct activation *act, struct dmctl_names *ret_names, struc
 	return act->dm->ops->list(act->dm, ret_names, err);
 }
 
+/*
+ * /dev/VG/LV: with udev, lvm2's rules make it (the cookie was waited for), so
+ * one already there is udev's and stays; without udev, or without those
+ * rules, it is made here.
+ */
+static int make_link(struct activation *act, const struct vg *vg, const struct vg_lv *lv, const char *dm_name,
+		     struct vg_error *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", act->dev_dir, vg->name, lv->name);
+	if (act->dm->udev_sync && lstat(path, &st) == 0)
+		return 0;
+	return lv_link_create(act->dev_dir, vg->name, lv->name, dm_name, err);
+}
+
 int activation_lv_activate(struct activation *act, const struct vg *vg, const struct vg_lv *lv,
 			   const char *const *pv_devices, bool read_only, const struct dmctl_names *active,
 			   struct vg_error *err)
@@ -146,7 +165,7 @@ int activation_lv_activate(struct activation *act, const struct vg *vg, const st
 		if (r < 0)
 			return r;
 	}
-	return lv_link_create(act->dev_dir, vg->name, lv->name, names.name, err);
+	return make_link(act, vg, lv, names.name, err);
 }
 
 /* A table of the same size that fails every I/O: what a forced removal leaves to the openers. */
@@ -185,6 +204,9 @@ int activation_lv_deactivate(struct activation *act, const struct vg *vg, const 
 	}
 	if (r < 0)
 		return r;
+	/* udev's rules take their link away with the device */
+	if (act->dm->udev_sync)
+		return 0;
 	return lv_link_remove(act->dev_dir, vg->name, lv->name, err);
 }
 
@@ -248,8 +270,9 @@ static int sync_lv(struct activation *act, const struct vg *old, const struct vg
 		r = act->dm->ops->rename(act->dm, old_names.name, names.name, err);
 		if (r < 0)
 			return r;
-		(void)lv_link_remove(act->dev_dir, old->name, old_lv->name, NULL);
-		r = lv_link_create(act->dev_dir, new->name, lv->name, names.name, err);
+		if (!act->dm->udev_sync)
+			(void)lv_link_remove(act->dev_dir, old->name, old_lv->name, NULL);
+		r = make_link(act, new, lv, names.name, err);
 		if (r < 0)
 			return r;
 	}

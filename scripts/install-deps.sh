@@ -13,7 +13,7 @@ packages=(
 )
 if [ "${1:-}" = --vm ]; then
 	# the QEMU harness of tests/vm
-	packages+=(qemu-system-x86 qemu-utils busybox-static kmod cpio fdisk)
+	packages+=(qemu-system-x86 qemu-utils busybox-static kmod cpio fdisk udev)
 fi
 
 missing=()

@@ -14,7 +14,10 @@
 #   vm_prepare                 fetch the kernel and build the initramfs (cached)
 #   vm_run OUT SCRIPT IMG...   boot, run SCRIPT as /test.sh with IMG... as /dev/vda, vdb, ...
 #
-# Needs: qemu-system-x86_64, qemu-utils, busybox-static, cpio, kmod, apt-get (scripts/install-deps.sh --vm).
+# systemd-udevd with device-mapper's and lvm2's rules is there too, for the
+# tests that start it (the others run with DM_DISABLE_UDEV=1).
+#
+# Needs: qemu-system-x86_64, qemu-utils, busybox-static, cpio, kmod, udev, apt-get (scripts/install-deps.sh --vm).
 VM_CACHE="${VG_VM_CACHE:-$top_builddir/tests/vm/cache}"
 VM_MODULES="virtio_pci virtio_blk md-mod raid1 dm-mod ext4 loop"
 
@@ -65,6 +68,16 @@ vm_build_initramfs() {
 		"$top_builddir/tests/tools/kernel-tool"; do
 		[ -x "$bin" ] && vm_copy_binary "$bin" "$tree"
 	done
+	# udev with device-mapper's and lvm2's rules, for the tests that start it (most run without)
+	if [ -x /lib/systemd/systemd-udevd ]; then
+		vm_copy_binary /lib/systemd/systemd-udevd "$tree"
+		vm_copy_binary /bin/udevadm "$tree"
+		mkdir -p "$tree/lib/udev/rules.d" "$tree/etc/udev"
+		for m in 55-dm.rules 56-lvm.rules 60-persistent-storage-dm.rules 95-dm-notify.rules; do
+			[ -f "/lib/udev/rules.d/$m" ] && cp "/lib/udev/rules.d/$m" "$tree/lib/udev/rules.d/"
+		done
+		ln -sf /usr/sbin/dmsetup "$tree/sbin/dmsetup"
+	fi
 	mkdir -p "$tree/lib/modules/$kver"
 	: >"$tree/modules.list"
 	for m in $VM_MODULES; do

@@ -24,6 +24,7 @@ struct move_job {
 	uint64_t bandwidth_bytes;
 	uint64_t extent_bytes;
 	uint64_t base_done_bytes; /* extents already moved when @move was made, in bytes */
+	bool resumed_after_rescan; /* said once in the log; then at debug level */
 	struct vg_text_header header;
 	char description[128];
 };
@@ -130,7 +131,9 @@ static int current_move(struct move_job *mj, struct host *host, struct pv_move *
 	r = pv_move_resume(hvg->store, &opts, &move, err);
 	if (r < 0)
 		return vg_error_prefix(err, r, "VG %s: resuming the move: ", mj->vg_name);
-	vg_log(LOG_INFO, "VG %s was read again: its move goes on from the last checkpoint", mj->vg_name);
+	vg_log(mj->resumed_after_rescan ? LOG_DEBUG : LOG_INFO,
+	       "VG %s was read again: its move goes on from the last checkpoint", mj->vg_name);
+	mj->resumed_after_rescan = true;
 	adopt_move(mj, hvg->store, move, hvg->store->vg->extent_size_sectors * 512);
 	*ret_move = move;
 	return 0;
@@ -316,7 +319,9 @@ static int move_step(struct job *job, struct host *host, uint64_t budget_bytes, 
 			job->wake_ms = job_clock_ms() + (p.wait_ns + 999999) / 1000000;
 			break;
 		}
-		if (p.bytes_copied - before >= budget_bytes || job_clock_ms() >= deadline_ms)
+		/* the kernel backend looks at each chunk's LV before copying it (step_online) */
+		if (p.bytes_copied - before >= budget_bytes || job_clock_ms() >= deadline_ms ||
+		    (host->activation && p.checkpoint))
 			break;
 	}
 	report_progress(job, mj, &p);

@@ -845,6 +845,16 @@ static void drop_stalled_and_closed(struct server *server)
 	}
 }
 
+/* Whether a device the host uses (a PV, a leg, a mirror) is @devnum. */
+static bool managed_devnum(const struct host *host, dev_t devnum)
+{
+	for (size_t i = 0; i < host->n_devices; i++)
+		if (host->devices[i]->dev && host->devices[i]->dev->is_block_device &&
+		    host->devices[i]->dev->rdev == devnum)
+			return true;
+	return false;
+}
+
 /*
  * Devices and image files came or went: tell subscribers, and rescan once
  * the round's commits are done.
@@ -857,6 +867,15 @@ static void read_device_events(struct server *server)
 	while (udev_monitor_watch_read(server->watch, &ev, &err) == 0) {
 		struct json_object *fields;
 
+		/*
+		 * A change of a device-mapper device that is none of ours is a table
+		 * reload (LVs following a commit, each chunk of a PV move): nothing to
+		 * re-read, and a rescan's exclusive-open test of every device would
+		 * make a mount fail meanwhile.
+		 */
+		if (ev.action == UDEV_MONITOR_CHANGE && strncmp(ev.sys_name, "dm-", 3) == 0 &&
+		    !managed_devnum(server->host, ev.devnum))
+			continue;
 		/* a change (a writer closed an image file, a disk was resized) is re-read, not announced */
 		if (ev.action == UDEV_MONITOR_CHANGE) {
 			server->rescan_pending = true;

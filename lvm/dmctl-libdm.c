@@ -212,9 +212,23 @@ static int libdm_reload(struct dmctl *ctl, const char *name, const struct lv_tab
 	return simple_task(ctl, DM_DEVICE_RESUME, name, true, "resume", err);
 }
 
+/*
+ * Without lockfs: a filesystem on the device is not frozen (a frozen block
+ * device makes a mount fail with EBUSY); its I/O is held all the same, and
+ * what it has not written yet goes to the new table after the resume.
+ */
 static int libdm_suspend(struct dmctl *ctl, const char *name, struct vg_error *err)
 {
-	return simple_task(ctl, DM_DEVICE_SUSPEND, name, false, "suspend", err);
+	_cleanup_task_ struct dm_task *dmt = NULL;
+	int r;
+
+	capture_reset();
+	dmt = task_new(DM_DEVICE_SUSPEND, name, err, &r);
+	if (!dmt)
+		return r;
+	if (!dm_task_skip_lockfs(dmt))
+		return task_failed(dmt, EINVAL, err, "suspend", name);
+	return task_run(ctl, dmt, false, "suspend", name, err);
 }
 
 static int libdm_resume(struct dmctl *ctl, const char *name, struct vg_error *err)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # PV moves with activation = "kernel" in a QEMU VM, driven through vgtool:
 #  1. an ext4 LV, mounted, with a writer running (bounded, fsync'd files),
-#     moved from vda to vdb while in use: each chunk's I/O is held by a
+#     moved from vda to vdb while in use, after an inactive LV's extents: each chunk's I/O is held by a
 #     device-mapper suspend while it is copied and committed, then the LV's
 #     table is reloaded. Afterwards the LV's table names only vdb, stock
 #     lvm2 sees vda empty, e2fsck finds the filesystem clean, and every
@@ -57,6 +57,11 @@ set -e
 $common
 start_daemon
 \$V vg create vg_data /dev/vda /dev/vdb >/dev/null || die "vg create"
+# an inactive LV first on vda: its chunks are copied without holding anything, lv_fs's under a suspend
+\$V lv create vg_data lv_off --size 8M --pv /dev/vda >/dev/null || die "lv create lv_off"
+dd if=/dev/urandom of=/dev/vg_data/lv_off bs=64k count=128 conv=fsync 2>/dev/null
+off_sum=\$(/usr/sbin/sha256sum </dev/vg_data/lv_off)
+\$V lv deactivate vg_data/lv_off >/dev/null || die "lv deactivate lv_off"
 \$V lv create vg_data lv_fs --size 48M --pv /dev/vda >/dev/null || die "lv create"
 [ "\$(table_devs)" = "\$(devnum /dev/vda) " ] || die "lv_fs not on vda: \$(table_devs)"
 /usr/sbin/mkfs.ext4 -q -F /dev/vg_data/lv_fs
@@ -80,8 +85,11 @@ grep -Eq 'pv.move +vg_data +done' /tmp/jobs || die "job list: \$(cat /tmp/jobs)"
 grep -Eq '/dev/vda +0(\.00)?\$' /tmp/pvs || die "stock lvm2: vda not empty: \$(cat /tmp/pvs)"
 sync
 (cd /mnt/fs && /usr/sbin/sha256sum f* w*) >/tmp/all.sums
+\$V lv activate vg_data/lv_off >/dev/null || die "lv activate lv_off"
+[ "\$(/usr/sbin/sha256sum </dev/vg_data/lv_off)" = "\$off_sum" ] || die "lv_off changed by the move"
+\$V lv deactivate vg_data/lv_off >/dev/null || die "lv deactivate lv_off"
 # the checksums survive the reboot on vdc, which vgtoold does not manage: a line count, then the lines
-(wc -l </tmp/all.sums; cat /tmp/all.sums) >/dev/vdc; sync
+(wc -l </tmp/all.sums; cat /tmp/all.sums; echo "\$off_sum") >/dev/vdc; sync
 check_sums "after the online move"
 say "lv_fs moved from vda to vdb online under a writer (\$n files written meanwhile): table on vdb only, e2fsck clean, checksums intact"
 
@@ -97,6 +105,8 @@ done
 [ "\${done_bytes:-0}" -ge 8388608 ] || die "the slow move did not pass its first checkpoint: \$(cat /tmp/jobs)"
 /usr/sbin/lvm lvs -a --noheadings -o lv_name vg_data 2>/dev/null | grep -q 'pvmove0' || die "stock lvm2 sees no pvmove0 mid-move"
 say "rebooting mid-move after \$done_bytes bytes"
+# the console drains before the reset
+sleep 1
 echo 1 >/proc/sys/kernel/sysrq
 echo b >/proc/sysrq-trigger
 EOG
@@ -106,6 +116,7 @@ set -e
 $common
 n=\$(head -n 1 /dev/vdc)
 head -n \$((n + 1)) /dev/vdc | tail -n \$n >/tmp/all.sums
+off_sum=\$(head -n \$((n + 2)) /dev/vdc | tail -n 1)
 start_daemon
 \$V --json job list >/tmp/jobs 2>&1
 grep -q '"kind": *"pv.move"' /tmp/jobs || die "no pv.move job resumed: \$(cat /tmp/jobs)"
@@ -118,6 +129,8 @@ mount -t ext4 /dev/vg_data/lv_fs /mnt/fs || die "mount mid-move"
 /usr/sbin/lvm lvs -a --noheadings -o lv_name vg_data 2>/dev/null | grep -q 'pvmove0' && die "pvmove0 left"
 check_sums "after the resumed move"
 umount /mnt/fs
+[ -b /dev/mapper/vg_data-lv_off ] || \$V lv activate vg_data/lv_off >/dev/null || die "lv activate lv_off"
+[ "\$(/usr/sbin/sha256sum </dev/vg_data/lv_off)" = "\$off_sum" ] || die "lv_off changed by the moves"
 stop_daemon
 say "the move resumed after the reboot completed: lv_fs on vda, e2fsck clean, checksums intact"
 EOG

@@ -2342,6 +2342,8 @@ static int metadata_backup(struct handler_ctx *ctx, struct json_object *params, 
 	hvg = vg_param(ctx, params, "vg", e);
 	if (!hvg)
 		return e->errno_code;
+	/* a backup the last commits left due goes first, so the archive keeps every version */
+	host_flush_backups(ctx->host);
 	if (!ctx->dry_run) {
 		host_text_header(ctx->host, "vgtool metadata backup", &header, description, sizeof(description));
 		r = vg_backup_write(ctx->host->config->state_dir, hvg->store->vg, &header, &hvg->store->backup_policy, &err);
@@ -2366,6 +2368,7 @@ static int metadata_history(struct handler_ctx *ctx, struct json_object *params,
 
 	if ((r = rpc_param_string(params, "vg", true, &name, e)) < 0)
 		return r;
+	host_flush_backups(ctx->host);
 	r = vg_archive_list(ctx->host->config->state_dir, name, &entries, &n, &err);
 	if (r < 0)
 		return refuse(e, &err, r);
@@ -2417,6 +2420,7 @@ static int metadata_restore(struct handler_ctx *ctx, struct json_object *params,
 	if (!file) {
 		if ((r = rpc_param_u64(params, "seqno", true, &seqno, e)) < 0)
 			return r;
+		host_flush_backups(ctx->host);
 		r = vg_archive_list(ctx->host->config->state_dir, name, &entries, &n, &err);
 		if (r < 0)
 			return refuse(e, &err, r);

@@ -312,6 +312,7 @@ static int discover_devices(struct host *host, struct vg_error *err)
 
 static void free_vgs(struct host *host)
 {
+	host_flush_backups(host);
 	for (size_t v = 0; v < host->n_vgs; v++) {
 		vg_store_free(host->vgs[v]->store);
 		vg_free(host->vgs[v]->staged);
@@ -334,10 +335,31 @@ int host_add_vg(struct host *host, struct vg_store *store)
 		return -ENOMEM;
 	}
 	store->state_dir = host->config->state_dir;
+	/* the backup is a convenience copy: written when the loop is idle, not before each reply */
+	store->defer_backup = true;
 	hvg->store = store;
 	host->vgs = grown;
 	host->vgs[host->n_vgs++] = hvg;
 	return 0;
+}
+
+bool host_backups_due(const struct host *host)
+{
+	for (size_t v = 0; v < host->n_vgs; v++)
+		if (host->vgs[v]->store->backup_due)
+			return true;
+	return false;
+}
+
+void host_flush_backups(struct host *host)
+{
+	for (size_t v = 0; v < host->n_vgs; v++) {
+		struct vg_error backup_err = { 0 };
+
+		if (host->vgs[v]->store->backup_due && vg_store_flush_backup(host->vgs[v]->store, &backup_err) < 0)
+			vg_log(LOG_ERR, "VG %s: the backup file was not written: %s", host->vgs[v]->store->vg->name,
+			       backup_err.message);
+	}
 }
 
 void host_remove_vg(struct host *host, struct host_vg *hvg)

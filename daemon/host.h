@@ -173,6 +173,15 @@ struct json_object *host_vg_json(const struct host *host, const struct host_vg *
 struct json_object *host_lv_json(const struct host *host, const struct vg *vg, const struct vg_lv *lv);
 struct json_object *host_pv_json(const struct host *host, const struct host_device *device);
 
+/*
+ * The VGs' backup files are written after the reply, when the loop is idle
+ * (vg_store defer_backup): whether one is due, and writing every due one
+ * (failures logged; the metadata on the PVs is the truth either way). VGs
+ * are flushed before they are let go (rescans, removal, exit).
+ */
+bool host_backups_due(const struct host *host);
+void host_flush_backups(struct host *host);
+
 /* Add a VG that is now on disk (after vg create / split) to the host. Takes @store. */
 int host_add_vg(struct host *host, struct vg_store *store);
 void host_remove_vg(struct host *host, struct host_vg *hvg);

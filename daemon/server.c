@@ -73,6 +73,7 @@ struct server {
 	int signal_fd;
 	struct udev_monitor_watch *watch; /* devices and image files coming and going; NULL if unavailable */
 	bool rescan_pending;
+	uint64_t backups_flushed_ms;
 	bool stopping;
 	struct connection *connections;
 	struct deferred_reply *deferred;
@@ -129,6 +130,13 @@ static void idempotency_remember(struct server *server, const char *key, const c
 		memset(slot, 0, sizeof(*slot));
 	}
 }
+
+/*
+ * A VG's backup file is written once the reply is out and nothing else is
+ * waiting; under a stream of requests from many clients, at least this
+ * often (their changes share commits anyway, and so the archive's versions).
+ */
+#define BACKUP_MAX_DELAY_MS 2000
 
 static uint64_t now_ms(void)
 {
@@ -902,8 +910,17 @@ int server_run(struct server *server, struct vg_error *err)
 	job_md_follow_all(server->jobs, server->host);
 	job_wait_ms = jobs_count_running(server->jobs) ? 0 : -1;
 	while (!server->stopping) {
+		/* a due backup is written as soon as nothing else waits, or every 2 s under load */
+		bool backups_due = host_backups_due(server->host);
+		int wait_ms = backups_due ? 0 : 1000;
 		int n = epoll_wait(server->epoll_fd, events, ARRAY_SIZE(events),
-				   job_wait_ms >= 0 ? MIN(job_wait_ms, 1000) : 1000);
+				   job_wait_ms >= 0 ? MIN(job_wait_ms, wait_ms) : wait_ms);
+		uint64_t now = now_ms();
+
+		if (backups_due && (n == 0 || now - server->backups_flushed_ms >= BACKUP_MAX_DELAY_MS)) {
+			host_flush_backups(server->host);
+			server->backups_flushed_ms = now;
+		}
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -950,6 +967,7 @@ int server_run(struct server *server, struct vg_error *err)
 	}
 	/* SIGTERM: whatever was accepted is committed and answered before we go */
 	commit_staged(server);
+	host_flush_backups(server->host);
 	/* a job stops where the next start resumes it */
 	jobs_stop_all(server->jobs);
 	for (struct connection *c = server->connections; c; c = c->next)

@@ -168,7 +168,7 @@ static int dump_devices(struct blockdev **devs, size_t n_devs, bool json, const 
 	size_t shown = 0;
 	int r, status = RESCUE_EXIT_OK;
 
-	r = vg_scan(devs, n_devs, &result, &err);
+	r = vg_scan_every_copy(devs, n_devs, &result, &err);
 	if (r < 0) {
 		rescue_error("%s", err.message);
 		status = RESCUE_EXIT_PROBLEM;

@@ -77,6 +77,7 @@ VGTOOLD_INTEGRATION_TESTS = \
 	tests/integration/daemon-jobs.sh \
 	tests/integration/daemon-move.sh \
 	tests/integration/daemon-capacity.sh \
+	tests/integration/daemon-capacity-seeded.sh \
 	tests/integration/seed-layout.sh
 TESTS += $(VGTOOLD_INTEGRATION_TESTS)
 EXTRA_DIST += $(VGTOOLD_INTEGRATION_TESTS) tests/integration/rpc.py tests/integration/rpc-load.py \

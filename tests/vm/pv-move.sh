@@ -8,8 +8,8 @@
 #     lvm2 sees vda empty, e2fsck finds the filesystem clean, and every
 #     file (those written during the move included) reads back its
 #     checksum with the page cache dropped;
-#  2. a slow move back to vda, the VM killed (sysrq b) after its first
-#     checkpoint;
+#  2. a slow move back to vda, the VM killed (sysrq b) once some of the
+#     mounted LV's chunks are across;
 #  3. the next boot: vgtoold activates the LV mid-move (each run mapped
 #     where the metadata says it is), resumes the move as a job and
 #     completes it; stock lvm2 read the metadata mid-move, and every
@@ -95,16 +95,16 @@ sync
 check_sums "after the online move"
 say "lv_fs moved from vda to vdb online under a writer (\$n files written meanwhile): table on vdb only, e2fsck clean, checksums intact"
 
-# --- 2. a slow move back, the VM killed after its first checkpoint ---
+# --- 2. a slow move back, the VM killed once lv_off (8 MiB) and two chunks of lv_fs are across ---
 umount /mnt/fs
 \$V --no-wait pv move /dev/vdb /dev/vda --bandwidth 2M >/tmp/out 2>&1 || die "slow pv move: \$(cat /tmp/out)"
 for i in \$(seq 300); do
 	\$V --json job list >/tmp/jobs 2>&1
 	done_bytes=\$(sed -n 's/.*"done_bytes": *\\([0-9]*\\).*/\\1/p' /tmp/jobs | tail -n 1)
-	[ "\${done_bytes:-0}" -ge 8388608 ] && break
+	[ "\${done_bytes:-0}" -ge 16777216 ] && break
 	sleep 0.2
 done
-[ "\${done_bytes:-0}" -ge 8388608 ] || die "the slow move did not pass its first checkpoint: \$(cat /tmp/jobs)"
+[ "\${done_bytes:-0}" -ge 16777216 ] || die "the slow move did not get 16 MiB across: \$(cat /tmp/jobs)"
 /usr/sbin/lvm lvs -a --noheadings -o lv_name vg_data 2>/dev/null | grep -q 'pvmove0' || die "stock lvm2 sees no pvmove0 mid-move"
 say "rebooting mid-move after \$done_bytes bytes"
 # the console drains before the reset

@@ -331,7 +331,7 @@ static int extend(struct apply_job *aj, const char *vg, const char *const *devic
 }
 
 /* A step's device joins its receiving VG: moved between VGs, or added from no VG. */
-static int join(struct apply_job *aj, struct host *host, const struct apply_step *st, struct vg_error *err)
+static int join(struct apply_job *aj, const struct apply_step *st, struct vg_error *err)
 {
 	struct json_object *params, *result = NULL;
 	int r;
@@ -344,7 +344,6 @@ static int join(struct apply_job *aj, struct host *host, const struct apply_step
 	json_object_object_add(params, "to", json_object_new_string(st->to_vg));
 	r = call(aj, "vg.move_pv", params, &result, err);
 	json_object_put(result);
-	(void)host;
 	return r;
 }
 
@@ -469,7 +468,7 @@ static int apply_step(struct job *job, struct host *host, uint64_t budget_bytes,
 		return r < 0 ? r : JOB_STEP_MORE;
 	case PHASE_DISSOLVE:
 	case PHASE_JOIN:
-		r = aj->phase == PHASE_DISSOLVE ? dissolve(aj, host, st, err) : join(aj, host, st, err);
+		r = aj->phase == PHASE_DISSOLVE ? dissolve(aj, host, st, err) : join(aj, st, err);
 		if (r < 0)
 			break;
 		vg_log(LOG_INFO, "capacity.apply: step %zu of %zu done (%s %s)", aj->current + 1, aj->n_steps,

@@ -30,7 +30,7 @@ static const struct cli_verb job_verbs[] = {
 	{ 0 },
 };
 
-const struct cli_noun cli_noun_job = { .name = "job", .summary = "Background jobs: mirror leg copies",
+const struct cli_noun cli_noun_job = { .name = "job", .summary = "Background jobs: mirror copies, PV moves, capacity plans",
 				       .verbs = job_verbs };
 
 static const char *progress_text(struct json_object *job, char *buf, size_t len)

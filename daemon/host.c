@@ -931,6 +931,97 @@ struct json_object *host_lv_json(const struct host *host, const struct vg *vg, c
 	return obj;
 }
 
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void json_text_string(struct strbuf *out, const char *text)
+{
+	strbuf_putc(out, '"');
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+		if (*c == '"' || *c == '\\') {
+			strbuf_putc(out, '\\');
+			strbuf_putc(out, (char)*c);
+		} else if (*c < 0x20) {
+			strbuf_printf(out, "\\u%04x", *c);
+		} else {
+			strbuf_putc(out, (char)*c);
+		}
+	}
+	strbuf_putc(out, '"');
+}
+
+static void json_text_u64(struct strbuf *out, const char *key, uint64_t value)
+{
+	strbuf_printf(out, "\"%s\":%" PRIu64, key, value);
+}
+
+static void json_text_key_string(struct strbuf *out, const char *key, const char *value)
+{
+	strbuf_printf(out, "\"%s\":", key);
+	if (value)
+		json_text_string(out, value);
+	else
+		strbuf_puts(out, "null");
+}
+
+void host_lv_json_text(const struct host *host, const struct vg *vg, const struct vg_lv *lv,
+		       const struct dmctl_names *active, struct strbuf *out)
+{
+	uint64_t extents = vg_lv_extents(lv);
+	struct dmctl_info info = { 0 };
+	char path[512], dm_name[LV_DM_NAME_MAX + 1];
+
+	snprintf(path, sizeof(path), "/dev/%s/%s", vg->name, lv->name);
+	strbuf_putc(out, '{');
+	json_text_key_string(out, "vg", vg->name);
+	strbuf_putc(out, ',');
+	json_text_key_string(out, "name", lv->name);
+	strbuf_putc(out, ',');
+	json_text_key_string(out, "id", lv->id);
+	strbuf_putc(out, ',');
+	json_text_u64(out, "extents", extents);
+	strbuf_putc(out, ',');
+	json_text_u64(out, "size_bytes", extents * vg->extent_size_sectors * 512);
+	strbuf_putc(out, ',');
+	json_text_key_string(out, "path", path);
+	/* only an LV that is active is looked at for its openers */
+	if (host->activation && (!active || (lv_dm_name(vg->name, lv->name, dm_name, NULL) == 0 &&
+					     dmctl_names_has(active, dm_name))))
+		(void)activation_lv_info(host->activation, vg, lv, &info, NULL);
+	strbuf_puts(out, info.exists ? ",\"active\":true" : ",\"active\":false");
+	if (info.exists)
+		strbuf_printf(out, ",\"open_count\":%d", info.open_count);
+	strbuf_puts(out, ",\"tags\":[");
+	for (size_t t = 0; t < lv->tags.n; t++) {
+		if (t)
+			strbuf_putc(out, ',');
+		json_text_string(out, lv->tags.words[t]);
+	}
+	strbuf_puts(out, "],\"segments\":[");
+	for (size_t g = 0; g < lv->n_segments; g++) {
+		const struct vg_segment *seg = lv->segments[g];
+
+		strbuf_puts(out, g ? ",{" : "{");
+		json_text_u64(out, "start_extent", seg->start_extent);
+		strbuf_putc(out, ',');
+		json_text_u64(out, "extents", seg->extent_count);
+		strbuf_putc(out, ',');
+		json_text_key_string(out, "type", seg->type);
+		strbuf_puts(out, ",\"stripes\":[");
+		for (uint32_t k = 0; seg->is_striped && k < seg->stripe_count; k++) {
+			const struct vg_pv *pv = vg->pvs[seg->stripes[k].pv_index];
+
+			strbuf_puts(out, k ? ",{" : "{");
+			json_text_key_string(out, "pv", pv->id);
+			strbuf_putc(out, ',');
+			json_text_key_string(out, "device", pv->device_hint);
+			strbuf_putc(out, ',');
+			json_text_u64(out, "first_pe", seg->stripes[k].first_pe);
+			strbuf_putc(out, '}');
+		}
+		strbuf_puts(out, "]}");
+	}
+	strbuf_puts(out, "]}");
+}
+
 struct json_object *host_vg_json(const struct host *host, const struct host_vg *hvg, bool with_members)
 {
 	const struct vg *vg = hvg->store->vg;

@@ -171,6 +171,15 @@ int host_watch_md(struct host *host, host_md_report_fn report, void *userdata);
 struct json_object *host_mirror_json(const struct host *host, const struct host_device *mirror);
 struct json_object *host_vg_json(const struct host *host, const struct host_vg *hvg, bool with_members);
 struct json_object *host_lv_json(const struct host *host, const struct vg *vg, const struct vg_lv *lv);
+/*
+ * The same object as host_lv_json, written straight as JSON text: what a
+ * reply listing thousands of LVs uses instead of a tree of objects per LV.
+ * @active (may be NULL): the dm devices that exist, so only active LVs are
+ * asked for their openers.
+ */
+struct strbuf;
+void host_lv_json_text(const struct host *host, const struct vg *vg, const struct vg_lv *lv,
+		       const struct dmctl_names *active, struct strbuf *out);
 struct json_object *host_pv_json(const struct host *host, const struct host_device *device);
 
 /*

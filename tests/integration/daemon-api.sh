@@ -141,6 +141,13 @@ rpc vg.extend '{"name":"vg_bulk","pvs":["'$D'/img/d5.img"]}' >/dev/null || fail 
 
 # a restart finds the same state
 before=$(rpc lv.list)
+# lv.list writes its JSON text directly: every entry is exactly what lv.show answers
+for lv in $(json_get "$before" '" ".join(x["vg"] + "/" + x["name"] for x in j["lvs"])'); do
+	assert_eq "$(json_get "$(rpc lv.show '{"vg":"'${lv%%/*}'","name":"'${lv#*/}'"}')" 'json.dumps(j["lv"], sort_keys=True)')" \
+		"$(json_get "$before" 'json.dumps([x for x in j["lvs"] if x["vg"] + "/" + x["name"] == "'$lv'"][0], sort_keys=True)')" \
+		"lv.list's entry for $lv against lv.show"
+done
+[ "$(json_get "$before" 'len(j["lvs"])')" -ge 3 ] || fail "too few LVs to compare: $before"
 stop_daemon
 start_daemon "$D"
 assert_eq "$before" "$(rpc lv.list)" "LVs after a restart"

@@ -27,6 +27,7 @@ struct move_job {
 	bool resumed_after_rescan; /* said once in the log; then at debug level */
 	struct vg_text_header header;
 	char description[128];
+	char *rescue_note; /* header.rescue_note, owned */
 };
 
 static void move_job_free(void *data)
@@ -36,6 +37,7 @@ static void move_job_free(void *data)
 	if (!mj)
 		return;
 	pv_move_free(mj->move);
+	free(mj->rescue_note);
 	free(mj->vg_name);
 	free(mj->source_pv_id);
 	free(mj);
@@ -79,6 +81,28 @@ static struct move_job *move_job_new(struct host *host, const char *vg_name, con
 	host_text_header(host, evacuate ? "vgtool pv evacuate" : "vgtool pv move", &mj->header, mj->description,
 			 sizeof(mj->description));
 	return mj;
+}
+
+/*
+ * The rescue note the move's commits carry: where each LV's bytes can be
+ * read. The source of a chunk keeps its data until the move ends, so a note
+ * of @vg with every chunk on its source or (collapsed, as pv_move_finish will
+ * make it) on where it reads now holds for every commit until the next note.
+ */
+static void set_rescue_note(struct move_job *mj, const struct host *host, const struct vg *vg)
+{
+	_cleanup_(vg_freep) struct vg *collapsed = NULL;
+	struct vg_error err = { 0 };
+	char *note;
+
+	if (pv_move_in_progress(vg) && pv_move_op_collapse(vg, &collapsed, &err) < 0)
+		return; /* the previous note stays: a note is a help, not the metadata */
+	note = host_rescue_note(host, collapsed ? collapsed : vg);
+	if (!note)
+		return;
+	free(mj->rescue_note);
+	mj->rescue_note = note;
+	mj->header.rescue_note = note;
 }
 
 /* The bytes a move has copied for good, and its whole size, from the engine's progress. */
@@ -131,6 +155,7 @@ static int current_move(struct move_job *mj, struct host *host, struct pv_move *
 	r = pv_move_resume(hvg->store, &opts, &move, err);
 	if (r < 0)
 		return vg_error_prefix(err, r, "VG %s: resuming the move: ", mj->vg_name);
+	set_rescue_note(mj, host, hvg->store->vg);
 	vg_log(mj->resumed_after_rescan ? LOG_DEBUG : LOG_INFO,
 	       "VG %s was read again: its move goes on from the last checkpoint", mj->vg_name);
 	mj->resumed_after_rescan = true;
@@ -165,6 +190,8 @@ static int commit_and_follow(struct host *host, struct move_job *mj, struct pv_m
 
 	if (host->activation && hvg && !(before = vg_clone(hvg->store->vg)))
 		return vg_error_set(err, -ENOMEM, "out of memory");
+	if (hvg)
+		set_rescue_note(mj, host, hvg->store->vg);
 	mj->header.creation_time = (int64_t)time(NULL);
 	r = commit(move, err);
 	if (r == 0 && before)
@@ -375,6 +402,7 @@ int job_pv_move_start(struct jobs *jobs, struct host *host, const char *vg_name,
 	if (!mj)
 		return -ENOMEM;
 	opts = move_options(mj);
+	set_rescue_note(mj, host, hvg->store->vg);
 	if (host->activation && !(before = vg_clone(hvg->store->vg))) {
 		move_job_free(mj);
 		return vg_error_set(err, -ENOMEM, "out of memory");
@@ -427,6 +455,7 @@ int job_pv_move_resume_all(struct jobs *jobs, struct host *host)
 		mj = r < 0 ? NULL : move_job_new(host, vg->name, vg->pvs[plan->source_pv_index]->id, plan->evacuate, 0, &err);
 		if (mj) {
 			opts = move_options(mj);
+			set_rescue_note(mj, host, vg);
 			r = pv_move_resume(hvg->store, &opts, &move, &err);
 			if (r < 0)
 				move_job_free(mj);

@@ -137,6 +137,9 @@ assert_eq "['pv.move vgm']" "$(json_get "$JOBS" '[x["kind"] + " " + x["target"] 
 wait_job "$(json_get "$JOBS" 'j["jobs"][0]["id"]')"
 ok --json vg show vgm
 stop_daemon
+# the last commit's rescue note says where the LVs are now (the backup carries the same text)
+grep -Eq "^# a: pv2 bytes [0-9]+-[0-9]+$" "$WORK/state/backup/vgm" ||
+	fail "the rescue note after the move: $(grep '^# [abc]:' "$WORK/state/backup/vgm")"
 assert_eq "no move" "$(M status vgm)" "status after the resumed move"
 assert_eq "a:pv2.img:40 b:pv2.img:24 c:pv1.img:16" "$(layout)" "layout after the move"
 check_data "after the resumed move"

@@ -40,20 +40,9 @@ make_image "$D/img/spare2.img" 64M
 common='
 say() { echo "VMTEST $*"; }
 die() { echo "VMTEST FAILED: $*"; cat /proc/mdstat; /usr/sbin/vgtool disk list 2>&1; tail -20 /tmp/vgtoold.log; exit 1; }
-V=/usr/sbin/vgtool
 trap '\''st=$?; [ $st -eq 0 ] || { echo "VMTEST exit $st; the daemon said:"; tail -20 /tmp/vgtoold.log; }'\'' EXIT
-mkdir -p /etc/vgtool /var/lib/vgtool /run/vgtool /mnt/files /mnt/rushes
-cat >/etc/vgtool/vgtoold.conf <<EOC
-daemon { socket = "/run/vgtool/vgtoold.sock" state_dir = "/var/lib/vgtool" activation = "kernel" }
-devices { scan = [ "/dev" ] filter = [ "a|^/dev/vd[a-e][0-9]*\$|", "r|.*|" ] }
-EOC
-start_daemon() {
-	/usr/sbin/vgtoold --config /etc/vgtool/vgtoold.conf --foreground 2>>/tmp/vgtoold.log &
-	VGTOOLD=$!
-	for i in $(seq 100); do [ -S /run/vgtool/vgtoold.sock ] && $V host status >/dev/null 2>&1 && return 0; sleep 0.2; done
-	die "vgtoold did not start"
-}
-stop_daemon() { kill -TERM $VGTOOLD; wait $VGTOOLD || die "vgtoold exited with $?"; }
+mkdir -p /mnt/files /mnt/rushes
+'"$(vm_guest_vgtoold '^/dev/vd[a-e][0-9]*$')"'
 # md state of ARRAY in /proc/mdstat: "[UU]", "[U_]", ...
 md_slots() { grep -A1 "^$1 :" /proc/mdstat | sed -n "s/.*\\(\\[[U_]*\\]\\).*/\\1/p"; }
 wait_md_idle() {

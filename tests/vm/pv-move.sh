@@ -29,19 +29,8 @@ for disk in a b c; do make_image "$D/img/$disk.img" 96M; done
 common='
 say() { echo "VMTEST $*"; }
 die() { echo "VMTEST FAILED: $*"; /usr/sbin/vgtool job list 2>&1; tail -20 /tmp/vgtoold.log; exit 1; }
-V=/usr/sbin/vgtool
-mkdir -p /etc/vgtool /var/lib/vgtool /run/vgtool /mnt/fs
-cat >/etc/vgtool/vgtoold.conf <<EOC
-daemon { socket = "/run/vgtool/vgtoold.sock" state_dir = "/var/lib/vgtool" activation = "kernel" }
-devices { scan = [ "/dev" ] filter = [ "a|^/dev/vd[ab]\$|", "r|.*|" ] }
-EOC
-start_daemon() {
-	/usr/sbin/vgtoold --config /etc/vgtool/vgtoold.conf --foreground 2>>/tmp/vgtoold.log &
-	VGTOOLD=$!
-	for i in $(seq 100); do [ -S /run/vgtool/vgtoold.sock ] && $V host status >/dev/null 2>&1 && return 0; sleep 0.2; done
-	die "vgtoold did not start"
-}
-stop_daemon() { kill -TERM $VGTOOLD; wait $VGTOOLD || die "vgtoold exited with $?"; }
+mkdir -p /mnt/fs
+'"$(vm_guest_vgtoold '^/dev/vd[ab]$')"'
 # the devices the LV table names, as MAJ:MIN
 table_devs() { /usr/sbin/dmsetup table vg_data-lv_fs | awk "{ print \$4 }" | sort -u | tr "\n" " "; }
 devnum() { cat /sys/block/${1#/dev/}/dev; }

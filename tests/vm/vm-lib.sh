@@ -116,6 +116,29 @@ EOC
 	echo "$want" >"$stamp"
 }
 
+# vm_guest_vgtoold FILTER: guest shell text that configures vgtoold with
+# activation = "kernel" and a devices/filter accepting FILTER (a regular
+# expression), and defines V (vgtool), start_daemon (waits for its first
+# answer) and stop_daemon (SIGTERM, its exit status checked). The guest
+# script defines die.
+vm_guest_vgtoold() {
+	cat <<EOF
+V=/usr/sbin/vgtool
+mkdir -p /etc/vgtool /var/lib/vgtool /run/vgtool
+cat >/etc/vgtool/vgtoold.conf <<'EOC'
+daemon { socket = "/run/vgtool/vgtoold.sock" state_dir = "/var/lib/vgtool" activation = "kernel" }
+devices { scan = [ "/dev" ] filter = [ "a|$1|", "r|.*|" ] }
+EOC
+start_daemon() {
+	/usr/sbin/vgtoold --config /etc/vgtool/vgtoold.conf --foreground 2>>/tmp/vgtoold.log &
+	VGTOOLD=\$!
+	for i in \$(seq 100); do [ -S /run/vgtool/vgtoold.sock ] && \$V host status >/dev/null 2>&1 && return 0; sleep 0.2; done
+	die "vgtoold did not start"
+}
+stop_daemon() { kill -TERM \$VGTOOLD; wait \$VGTOOLD || die "vgtoold exited with \$?"; }
+EOF
+}
+
 vm_run() { # OUT SCRIPT IMG...
 	local out=$1 script=$2 initrd="$VM_CACHE/initrd.cpio.gz" work drives=() img
 	shift 2

@@ -344,3 +344,41 @@ int activation_vg_open_lvs(struct activation *act, const struct vg *vg, size_t *
 	*ret_open = n_open;
 	return 0;
 }
+
+int activation_vg_set(struct activation *act, const struct vg *vg, const char *const *pv_devices, bool activate,
+		      bool read_only, bool force, size_t *ret_changed, struct vg_error *err)
+{
+	struct vg_error first = { 0 }, e;
+	struct dmctl_names active = { 0 };
+	size_t n_done = 0, n_failed = 0;
+	int first_r = 0, r;
+
+	/* one list of the devices that exist, not a look per LV: a VG may have thousands */
+	r = activation_list(act, &active, err);
+	if (r < 0)
+		return r;
+	for (size_t l = 0; l < vg->n_lvs; l++) {
+		const struct vg_lv *lv = vg->lvs[l];
+		struct lv_names names;
+
+		if (!(lv->status & LV_STATUS_VISIBLE))
+			continue;
+		e = (struct vg_error){ 0 };
+		if (activate)
+			r = activation_lv_activate(act, vg, lv, pv_devices, read_only, &active, &e);
+		else if ((r = lv_names(vg, lv, &names, &e)) == 0 && dmctl_names_has(&active, names.name))
+			r = activation_lv_deactivate(act, vg, lv, force, &e);
+		if (r < 0)
+			note_failure(&first, &first_r, &n_failed, r, &e);
+		else
+			n_done++;
+	}
+	dmctl_names_done(&active);
+	*ret_changed = n_done;
+	if (n_failed == 0)
+		return 0;
+	*err = first;
+	if (n_failed > 1)
+		vg_error_prefix(err, first_r, "%zu of %zu LVs failed; the first", n_failed, n_done + n_failed);
+	return first_r;
+}

@@ -89,3 +89,12 @@ int activation_sync_vg(struct activation *act, const struct vg *old, const struc
 
 /* Count of @vg's LVs that are active and open (mounted, used by a VM): a VG or PV change may refuse on it. */
 int activation_vg_open_lvs(struct activation *act, const struct vg *vg, size_t *ret_open, struct vg_error *err);
+
+/*
+ * Every visible LV of @vg at once, as vgchange -ay / -an do: activated (an
+ * active one kept) or deactivated (an open one only with @force). Each LV
+ * is attempted; *ret_changed counts those done; the first failure is
+ * returned, the others counted in its message.
+ */
+int activation_vg_set(struct activation *act, const struct vg *vg, const char *const *pv_devices, bool activate,
+		      bool read_only, bool force, size_t *ret_changed, struct vg_error *err);

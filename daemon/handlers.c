@@ -2278,10 +2278,9 @@ static int vg_activation(struct handler_ctx *ctx, struct json_object *params, st
 {
 	struct host_vg *hvg;
 	bool force = false, read_only = false;
-	struct vg_error err = { 0 }, first = { 0 };
-	struct dmctl_names active = { 0 };
-	size_t n_done = 0, n_failed = 0;
-	int r, first_r = 0;
+	struct vg_error err = { 0 };
+	size_t n_done = 0;
+	int r;
 
 	if ((r = rpc_params_only(params, activate ? PARAMS("name", "read_only") : PARAMS("name", "force"), e)) < 0)
 		return r;
@@ -2297,36 +2296,8 @@ static int vg_activation(struct handler_ctx *ctx, struct json_object *params, st
 		return refuse_no_activation(e);
 	if (activate && (r = ensure_complete(hvg, e)) < 0)
 		return r;
-	/* one list of the devices that exist, not a look per LV: a VG may have thousands */
-	if (!ctx->dry_run && (r = activation_list(ctx->host->activation, &active, &err)) < 0)
+	if (!ctx->dry_run && (r = host_vg_set_active(ctx->host, hvg, activate, read_only, force, &n_done, &err)) < 0)
 		return refuse(e, &err, r);
-	for (size_t l = 0; !ctx->dry_run && l < hvg->store->vg->n_lvs; l++) {
-		const struct vg_lv *lv = hvg->store->vg->lvs[l];
-		char dm_name[LV_DM_NAME_MAX + 1];
-
-		if (!(lv->status & LV_STATUS_VISIBLE))
-			continue;
-		err = (struct vg_error){ 0 };
-		if (activate) {
-			r = host_lv_activate(ctx->host, hvg, lv, read_only, &active, &err);
-		} else {
-			r = lv_dm_name(hvg->store->vg->name, lv->name, dm_name, &err);
-			if (r == 0 && dmctl_names_has(&active, dm_name))
-				r = activation_lv_deactivate(ctx->host->activation, hvg->store->vg, lv, force, &err);
-		}
-		if (r == 0) {
-			n_done++;
-		} else if (n_failed++ == 0) {
-			first = err;
-			first_r = r;
-		}
-	}
-	dmctl_names_done(&active);
-	if (n_failed > 0) {
-		if (n_failed > 1)
-			vg_error_prefix(&first, first_r, "%zu of %zu LVs failed; the first", n_failed, n_done + n_failed);
-		return refuse(e, &first, first_r);
-	}
 	*ret = json_object_new_object();
 	json_object_object_add(*ret, "vg", json_object_new_string(hvg->store->vg->name));
 	json_object_object_add(*ret, activate ? "active_lvs" : "inactive_lvs", json_object_new_uint64(n_done));

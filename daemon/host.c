@@ -817,6 +817,21 @@ void host_vg_sync_activation(struct host *host, struct host_vg *hvg, const struc
 	sync_activation(host, hvg, old);
 }
 
+int host_vg_set_active(struct host *host, struct host_vg *hvg, bool activate, bool read_only, bool force,
+		       size_t *ret_changed, struct vg_error *err)
+{
+	struct pv_devnums devnums = { 0 };
+	int r = pv_devnums_fill(hvg->store, &devnums);
+
+	if (r == 0)
+		r = activation_vg_set(host->activation, hvg->store->vg, devnums.of_pv, activate, read_only, force,
+				      ret_changed, err);
+	else
+		vg_error_set(err, r, "out of memory");
+	pv_devnums_done(&devnums);
+	return r;
+}
+
 void host_vg_activate_all(struct host *host, struct host_vg *hvg)
 {
 	if (hvg->store->n_missing == 0)

@@ -110,6 +110,9 @@ int host_lv_activate(struct host *host, struct host_vg *hvg, const struct vg_lv 
 int host_lv_reload(struct host *host, struct host_vg *hvg, const struct vg_lv *lv, struct vg_error *err);
 /* Kernel backend: the LVs follow a commit made around the host (from @old to what is committed now). */
 void host_vg_sync_activation(struct host *host, struct host_vg *hvg, const struct vg *old);
+/* Kernel backend: activation_vg_set over @hvg's committed VG, its PVs' devices found once. */
+int host_vg_set_active(struct host *host, struct host_vg *hvg, bool activate, bool read_only, bool force,
+		       size_t *ret_changed, struct vg_error *err);
 /* Kernel backend: activate every LV of a complete VG (start-up, a VG that appeared). */
 void host_vg_activate_all(struct host *host, struct host_vg *hvg);
 

@@ -52,6 +52,17 @@ grep -qx 'DM_VG_NAME=vg_u' /tmp/props && grep -qx 'DM_LV_NAME=lv1' /tmp/props &&
 	die "udev properties: $(cat /tmp/props)"
 no_cookies
 say "lv create: udev made /dev/vg_u/lv1 with lvm2's rules (DM_VG_NAME, DM_LV_NAME, DM_UUID=LVM-...)"
+$V lv create vg_u/lv_b --size 8M >/dev/null || die "lv create lv_b"
+$V vg deactivate vg_u >/dev/null || die "vg deactivate"
+/usr/sbin/udevadm settle
+[ -z "$(ls /dev/mapper | grep '^vg_u-')" ] && [ ! -e /dev/vg_u/lv1 ] || die "vg deactivate left: $(ls /dev/mapper)"
+$V --json vg activate vg_u >/tmp/act || die "vg activate"
+grep -q '"active_lvs": *2' /tmp/act || die "vg activate: $(cat /tmp/act)"
+/usr/sbin/udevadm settle
+link_by_udev /dev/vg_u/lv1 vg_u-lv1
+link_by_udev /dev/vg_u/lv_b vg_u-lv_b
+no_cookies
+say "vg deactivate took both LVs' devices away, vg activate brought them back"
 $V lv extend vg_u/lv1 --size +8M >/dev/null || die "lv extend"
 [ "$(blockdev --getsize64 /dev/vg_u/lv1)" = 25165824 ] || die "size after extend: $(blockdev --getsize64 /dev/vg_u/lv1)"
 $V lv rename vg_u/lv1 lv2 >/dev/null || die "lv rename"

@@ -174,6 +174,33 @@ static bool parse_int(const char *text, int64_t *ret)
 	return true;
 }
 
+/* "NAME=yes|no" (or true/false, 1/0) -> {NAME: bool}. */
+static int make_named_bool(const struct cli_verb *verb, const char *what, const char *text, struct json_object **ret,
+			   struct vg_error *err)
+{
+	static const char *const yes[] = { "yes", "true", "1", NULL }, *const no[] = { "no", "false", "0", NULL };
+	const char *eq = strchr(text, '=');
+	_cleanup_free_ char *name = NULL;
+	bool value;
+
+	if (!eq || eq == text)
+		return usage_error(err, verb, "%s: \"%s\" is not NAME=yes or NAME=no", what, text);
+	if (in_choices(yes, eq + 1))
+		value = true;
+	else if (in_choices(no, eq + 1))
+		value = false;
+	else
+		return usage_error(err, verb, "%s: \"%s\": after the = comes yes or no", what, text);
+	name = strndup(text, (size_t)(eq - text));
+	*ret = json_object_new_object();
+	if (!name || !*ret || json_object_object_add(*ret, name, json_object_new_boolean(value)) < 0) {
+		json_object_put(*ret);
+		*ret = NULL;
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 /*
  * Check @text against @a's type and make its JSON value. @what names the
  * word in messages: "--size" for an option, "SIZE" for a positional.
@@ -239,6 +266,8 @@ static int make_value(const struct cli_verb *verb, const struct cli_arg *a, cons
 					   what, text, verb->noun, text);
 		*ret = json_object_new_string(text);
 		break;
+	case CLI_NAMED_BOOL:
+		return make_named_bool(verb, what, text, ret, err);
 	case CLI_STRING:
 	case CLI_LVREF:
 	default:
@@ -443,6 +472,27 @@ static int global_option(struct parse *p, const struct cli_arg *g, const char *v
 	return 0;
 }
 
+/* Each NAME once: a second --OPT NAME=... is a mistake, not an override. */
+static int merge_named_bool(struct parse *p, size_t idx, const char *what, struct json_object *pair,
+			    struct vg_error *err)
+{
+	int r = 0;
+
+	if (!p->values[idx]) {
+		p->values[idx] = pair;
+		return 0;
+	}
+	json_object_object_foreach(pair, name, value) {
+		if (json_object_object_get_ex(p->values[idx], name, NULL)) {
+			r = usage_error(err, p->verb, "%s names %s twice", what, name);
+			break;
+		}
+		r = add_member(p->values[idx], name, json_object_get(value), err);
+	}
+	json_object_put(pair);
+	return r;
+}
+
 static int verb_option(struct parse *p, size_t idx, const char *value, bool *consumed, struct vg_error *err)
 {
 	const struct cli_arg *a = p->opts[idx];
@@ -462,6 +512,8 @@ static int verb_option(struct parse *p, size_t idx, const char *value, bool *con
 	r = make_value(p->verb, a, what, value, &v, err);
 	if (r < 0)
 		return r;
+	if (a->type == CLI_NAMED_BOOL)
+		return merge_named_bool(p, idx, what, v, err);
 	if (a->flags & CLI_ARG_LIST) {
 		if (!p->values[idx])
 			p->values[idx] = json_object_new_array();

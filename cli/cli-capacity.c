@@ -15,6 +15,9 @@ static const struct cli_arg want_opts[] = {
 	{ .name = "want", .param = "wants", .type = CLI_STRING, .kind = CLI_KIND_NONE,
 	  .flags = CLI_ARG_LIST | CLI_ARG_REQUIRED, .metavar = "WANT",
 	  .help = "VG=+SIZE: the VG gains SIZE of free space; VG>=SIZE: it ends with at least SIZE free" },
+	{ .name = "redundancy", .param = "requires_redundancy", .type = CLI_NAMED_BOOL, .kind = CLI_KIND_NONE,
+	  .flags = CLI_ARG_LIST, .metavar = "VG=yes|no",
+	  .help = "whether the VG must keep every PV a mirror (default: yes when all its PVs are mirrors now)" },
 	{ 0 },
 };
 

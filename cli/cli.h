@@ -54,6 +54,7 @@ enum cli_type {
 	CLI_SIZE_ANY,    /* any size spec */
 	CLI_CHOICE,      /* one of arg->choices */
 	CLI_LVREF,       /* positional only: "VG/LV", "/dev/VG/LV" or the two words "VG LV" -> vg, name */
+	CLI_NAMED_BOOL,  /* option only: "NAME=yes|no"; repeated, the values make one object {NAME: bool} */
 };
 
 /* What a word names: for completion and for the wording of messages. */

@@ -5,7 +5,8 @@
 # which therefore requires redundancy, and two plain disks in vg_bulk. md2
 # holds a little LV with random data. vg_bulk=+20M is cheapest by evacuating
 # md2 within vg_raid and moving it whole (the plan says exactly that, and
-# what it copies); a want no layout can meet is refused naming the group and
+# what it copies); told that vg_raid need not stay redundant, the planner
+# dissolves md2 instead, copying nothing; a want no layout can meet is refused naming the group and
 # writes nothing; applying the plan is one job, after which md2 is a PV of
 # vg_bulk and the LV reads back its data from md0/md1. Then vg_bulk, which
 # does not require redundancy, gains more by dissolving md2 in place.
@@ -53,6 +54,11 @@ plan_summary() { # the steps and groups of the plan in $WORK/out, one line
 ok --json capacity plan --want vg_bulk=+20M
 assert_eq "evacuate_and_move_pv md2 vg_raid->vg_bulk copies $((8 * MIB)) ; vg_bulk $((20 * MIB))->$((48 * MIB)) redundant False->False ; vg_raid $((80 * MIB))->$((52 * MIB)) redundant True->True" \
 	"$(plan_summary)" "the plan for vg_bulk=+20M"
+# vg_raid told it need not stay redundant: a mirror of it dissolved, copying nothing, is cheaper
+ok --json capacity plan --want vg_bulk=+20M --redundancy vg_raid=no
+assert_eq "dissolve_mirror md2 vg_raid->vg_bulk copies 0 ; vg_bulk $((20 * MIB))->$((48 * MIB)) redundant False->False ; vg_raid $((80 * MIB))->$((80 * MIB)) redundant True->False" \
+	"$(plan_summary)" "the plan for vg_bulk=+20M with vg_raid=no"
+expect_refusal V "not a VG here" "vg_nope" -- capacity plan --want vg_bulk=+20M --redundancy vg_nope=no
 ok capacity plan --want vg_bulk=+20M
 grep -q "evacuate md2 within vg_raid, then move it to vg_bulk (copies 8 MiB)" "$WORK/out" ||
 	fail "the plan for people: $(cat "$WORK/out")"

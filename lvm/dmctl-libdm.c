@@ -336,6 +336,60 @@ static int libdm_remove_deferred(struct dmctl *ctl, const char *name, struct vg_
 	return task_run(ctl, dmt, true, "deferred remove", name, err);
 }
 
+void dmctl_status_done(struct dmctl_status *status)
+{
+	for (size_t i = 0; i < status->n_rows; i++) {
+		free(status->rows[i].target);
+		free(status->rows[i].params);
+	}
+	free(status->rows);
+	*status = (struct dmctl_status){ 0 };
+}
+
+static int libdm_status(struct dmctl *ctl, const char *name, struct dmctl_status *ret_status, struct vg_error *err)
+{
+	_cleanup_task_ struct dm_task *dmt = NULL;
+	struct dmctl_status status = { 0 };
+	struct dm_info info;
+	void *next = NULL;
+	int r;
+
+	(void)ctl;
+	capture_reset();
+	dmt = task_new(DM_DEVICE_STATUS, name, err, &r);
+	if (!dmt)
+		return r;
+	if (!dm_task_run(dmt) || !dm_task_get_info(dmt, &info))
+		return task_failed(dmt, EIO, err, "status", name);
+	if (!info.exists)
+		return vg_error_set(err, -ENXIO, "device-mapper device %s does not exist", name);
+	do {
+		uint64_t start, length;
+		char *target = NULL, *params = NULL;
+		struct dmctl_target_status *grown, *row;
+
+		next = dm_get_next_target(dmt, next, &start, &length, &target, &params);
+		if (!target)
+			break;
+		grown = realloc(status.rows, (status.n_rows + 1) * sizeof(*grown));
+		if (!grown) {
+			dmctl_status_done(&status);
+			return vg_error_set(err, -ENOMEM, "out of memory");
+		}
+		status.rows = grown;
+		row = &status.rows[status.n_rows];
+		*row = (struct dmctl_target_status){ .start_sectors = start, .length_sectors = length,
+						     .target = strdup(target), .params = strdup(params ? params : "") };
+		status.n_rows++;
+		if (!row->target || !row->params) {
+			dmctl_status_done(&status);
+			return vg_error_set(err, -ENOMEM, "out of memory");
+		}
+	} while (next);
+	*ret_status = status;
+	return 0;
+}
+
 static const struct dmctl_ops libdm_ops = {
 	.create = libdm_create,
 	.reload = libdm_reload,
@@ -346,6 +400,7 @@ static const struct dmctl_ops libdm_ops = {
 	.remove_deferred = libdm_remove_deferred,
 	.list = libdm_list,
 	.info = libdm_info,
+	.status = libdm_status,
 };
 
 int dmctl_libdm_new(bool udev_sync, struct dmctl **ret_ctl, struct vg_error *err)

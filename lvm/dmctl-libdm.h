@@ -39,6 +39,20 @@ struct dmctl_info {
 	int32_t target_count;
 };
 
+/* One row of a device's live table with its status (DM_DEVICE_STATUS), as the kernel prints it. */
+struct dmctl_target_status {
+	uint64_t start_sectors;
+	uint64_t length_sectors;
+	char *target; /* "mirror", "linear", ... */
+	char *params; /* the target's status line, e.g. "2 254:1 254:2 3/8 1 AA 1 core" */
+};
+
+struct dmctl_status {
+	struct dmctl_target_status *rows;
+	size_t n_rows;
+};
+void dmctl_status_done(struct dmctl_status *status);
+
 struct dmctl_ops {
 	/*
 	 * Make device @name with @uuid (may be NULL) and @table live. -EEXIST
@@ -68,6 +82,12 @@ struct dmctl_ops {
 	int (*list)(struct dmctl *ctl, struct dmctl_names *ret_names, struct vg_error *err);
 	/* Fill *ret_info; a device that does not exist is not an error: exists = false. */
 	int (*info)(struct dmctl *ctl, const char *name, struct dmctl_info *ret_info, struct vg_error *err);
+	/*
+	 * The status of every row of @name's live table (free with
+	 * dmctl_status_done); -ENXIO when there is no such device. Asks the
+	 * kernel only: nothing waits on I/O.
+	 */
+	int (*status)(struct dmctl *ctl, const char *name, struct dmctl_status *ret_status, struct vg_error *err);
 };
 
 struct dmctl {

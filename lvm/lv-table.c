@@ -7,12 +7,13 @@
  * is the PV's pe_start plus its first extent times the extent size.
  *
  * A VG with a move in progress has LV segments on the hidden LV pvmove0
- * (docs/pv-move.md): those become linear rows to where each run of the
- * segment's extents reads from now, the destination of a chunk committed
- * as moved and the source of the others, as pv_move_map_extent says. That
- * is not lvm2's mapping (a dm mirror over both areas, which needs the copy
- * done by the kernel); it reads the same data, and the move reloads the
- * table after each chunk.
+ * (docs/pv-move.md). As lvm2 does, pvmove0 is a dm device of its own
+ * (lv_table_build_move: moved chunks linear to the destination, the chunk
+ * being copied a dm mirror of source and destination, the rest linear to
+ * the source) and those LV segments map linear onto it, so the LVs' tables
+ * stay the same while the move goes on. Without the pvmove0 device (a
+ * reader of the metadata that copies nothing), they map straight to where
+ * each run of extents reads from now, as pv_move_map_extent says.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,9 +136,46 @@ static int put_moving_segment(struct lv_table *table, size_t *cap, const struct 
 	return 0;
 }
 
+/* A segment on pvmove0, with its device: one linear row onto it at the segment's first extent there. */
+static int put_on_move_device(struct lv_table_row *row, const struct vg *vg, const struct vg_lv *lv, size_t seg_no,
+			      const char *move_device, uint64_t *start, struct vg_error *err)
+{
+	const struct vg_segment *seg = lv->segments[seg_no];
+	uint64_t move_le, offset, length;
+
+	if (!pv_move_segment_on_move(vg, seg, &move_le))
+		return vg_error_set(err, -ENOTSUP, "LV %s segment %zu: kept striped segment not on %s", lv->name,
+				    seg_no + 1, PV_MOVE_LV_NAME);
+	if (MUL_OVERFLOWS(move_le, vg->extent_size_sectors, &offset) ||
+	    MUL_OVERFLOWS(seg->extent_count, vg->extent_size_sectors, &length) || length == 0)
+		return vg_error_set(err, -EBADMSG, "LV %s segment %zu: bad extent on %s", lv->name, seg_no + 1,
+				    PV_MOVE_LV_NAME);
+	if (asprintf(&row->params, "%s %" PRIu64, move_device, offset) < 0) {
+		row->params = NULL;
+		return -ENOMEM;
+	}
+	row->start_sectors = *start;
+	row->length_sectors = length;
+	row->target = "linear";
+	*start += length;
+	return 0;
+}
+
+bool lv_table_uses_move(const struct vg *vg, const struct vg_lv *lv)
+{
+	uint64_t le;
+
+	for (size_t i = 0; i < lv->n_segments; i++)
+		if (pv_move_segment_on_move(vg, lv->segments[i], &le))
+			return true;
+	return false;
+}
+
 int lv_table_build(const struct vg *vg, const struct vg_lv *lv, lv_table_device_fn device_of, void *userdata,
 		   struct lv_table **ret_table, struct vg_error *err)
 {
+	const char *move_device = pv_move_in_progress(vg) ? device_of(LV_TABLE_MOVE_DEVICE, userdata) : NULL;
+
 	_cleanup_(lv_table_freep) struct lv_table *table = NULL;
 	uint64_t start = 0;
 	size_t cap = 0;
@@ -156,6 +194,13 @@ int lv_table_build(const struct vg *vg, const struct vg_lv *lv, lv_table_device_
 
 		if (!row)
 			return -ENOMEM;
+		if (!seg->is_striped && seg->type && streq(seg->type, "striped") && move_device) {
+			r = put_on_move_device(row, vg, lv, i, move_device, &start, err);
+			if (r < 0)
+				return r;
+			table->n_rows++;
+			continue;
+		}
 		if (!seg->is_striped && seg->type && streq(seg->type, "striped") && pv_move_in_progress(vg)) {
 			r = put_moving_segment(table, &cap, vg, lv, i, device_of, userdata, &start, err);
 			if (r < 0)
@@ -199,6 +244,159 @@ int lv_table_build(const struct vg *vg, const struct vg_lv *lv, lv_table_device_
 	table->size_sectors = start;
 	*ret_table = TAKE_PTR(table);
 	return 0;
+}
+
+/* One row of pvmove0: chunk @c at @start, a mirror or linear to one of its areas. */
+static int put_move_row(struct lv_table_row *row, const struct vg *vg, const struct vg_lv *move_lv, size_t c,
+			const struct pv_move_chunk *chunk, bool mirror, lv_table_device_fn device_of, void *userdata,
+			uint64_t start, struct vg_error *err)
+{
+	const struct vg_stripe src = { .pv_index = chunk->src_pv_index, .first_pe = chunk->src_pe };
+	const struct vg_stripe dst = { .pv_index = chunk->dst_pv_index, .first_pe = chunk->dst_pe };
+	struct strbuf sb;
+	int r = 0;
+
+	strbuf_init(&sb);
+	if (mirror) {
+		strbuf_printf(&sb, "core 1 %" PRIu64 " 2", pv_move_region_sectors(vg, chunk->extent_count));
+		r = put_area(&sb, vg, move_lv, c, &src, device_of, userdata, err);
+		if (r == 0)
+			r = put_area(&sb, vg, move_lv, c, &dst, device_of, userdata, err);
+	} else {
+		r = put_area(&sb, vg, move_lv, c, chunk->moved ? &dst : &src, device_of, userdata, err);
+	}
+	if (r == 0 && strbuf_status(&sb) < 0)
+		r = -ENOMEM;
+	if (r < 0) {
+		strbuf_done(&sb);
+		return r;
+	}
+	row->start_sectors = start;
+	row->length_sectors = chunk->extent_count * vg->extent_size_sectors;
+	row->target = mirror ? "mirror" : "linear";
+	row->params = strbuf_steal(&sb, NULL);
+	return 0;
+}
+
+int lv_table_build_move(const struct vg *vg, bool mirror_next, lv_table_device_fn device_of, void *userdata,
+			struct lv_table **ret_table, struct vg_error *err)
+{
+	_cleanup_(pv_move_plan_freep) struct pv_move_plan *plan = NULL;
+	_cleanup_(lv_table_freep) struct lv_table *table = NULL;
+	const struct vg_lv *move_lv = pv_move_lv(vg);
+	bool mirrored = !mirror_next;
+	uint64_t start = 0;
+	size_t cap = 0;
+	int r;
+
+	if (!move_lv)
+		return vg_error_set(err, -ENOENT, "VG %s has no move in progress", vg->name);
+	r = pv_move_plan_from_vg(vg, &plan, err);
+	if (r < 0)
+		return r;
+	if (plan->n_chunks == 0)
+		return vg_error_set(err, -EBADMSG, "LV %s has no segments", move_lv->name);
+	table = calloc(1, sizeof(*table));
+	if (!table)
+		return -ENOMEM;
+	for (size_t c = 0; c < plan->n_chunks; c++) {
+		const struct pv_move_chunk *chunk = &plan->chunks[c];
+		struct lv_table_row *row = new_row(table, &cap);
+		bool mirror = !chunk->moved && !mirrored;
+
+		if (!row)
+			return -ENOMEM;
+		if (move_lv->segments[c]->start_extent * vg->extent_size_sectors != start ||
+		    chunk->extent_count > UINT64_MAX / vg->extent_size_sectors)
+			return vg_error_set(err, -EBADMSG, "LV %s segment %zu does not follow the one before",
+					    move_lv->name, c + 1);
+		r = put_move_row(row, vg, move_lv, c, chunk, mirror, device_of, userdata, start, err);
+		if (r < 0)
+			return r;
+		mirrored = mirrored || mirror;
+		table->n_rows++;
+		start += row->length_sectors;
+	}
+	table->size_sectors = start;
+	*ret_table = TAKE_PTR(table);
+	return 0;
+}
+
+/* One unsigned decimal at *p (digits only), *p moved past it; false when there is none or it overflows. */
+static bool take_u64(const char **p, uint64_t *ret)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*p = s;
+	*ret = v;
+	return true;
+}
+
+static bool take_char(const char **p, char c)
+{
+	if (**p != c)
+		return false;
+	(*p)++;
+	return true;
+}
+
+int lv_mirror_status_parse(const char *params, struct lv_mirror_status *ret_status, struct vg_error *err)
+{
+	struct lv_mirror_status st = { 0 };
+	const char *p = params;
+	uint64_t n, major, minor, one, log_words;
+
+	if (!take_u64(&p, &n) || !take_char(&p, ' ') || n < 1 || n > LV_MIRROR_LEGS_MAX)
+		goto bad_legs;
+	st.n_legs = (uint32_t)n;
+	for (uint64_t i = 0; i < n; i++)
+		if (!take_u64(&p, &major) || !take_char(&p, ':') || !take_u64(&p, &minor) || !take_char(&p, ' '))
+			return vg_error_set(err, -EBADMSG, "mirror status \"%s\": leg %" PRIu64 " is not MAJ:MIN",
+					    params, i + 1);
+	if (!take_u64(&p, &st.in_sync_regions) || !take_char(&p, '/') || !take_u64(&p, &st.total_regions) ||
+	    !take_char(&p, ' ') || st.total_regions == 0 || st.in_sync_regions > st.total_regions)
+		return vg_error_set(err, -EBADMSG, "mirror status \"%s\": no <in-sync>/<regions> count", params);
+	if (!take_u64(&p, &one) || one != 1 || !take_char(&p, ' '))
+		return vg_error_set(err, -EBADMSG, "mirror status \"%s\": health is not one word", params);
+	for (uint32_t i = 0; i < st.n_legs; i++, p++) {
+		if (!*p || !strchr("ADSRU", *p))
+			return vg_error_set(err, -EBADMSG, "mirror status \"%s\": no health letter for leg %u", params,
+					    i + 1);
+		st.health[i] = *p;
+	}
+	if (!take_char(&p, ' ') || !take_u64(&p, &log_words) || log_words == 0)
+		return vg_error_set(err, -EBADMSG, "mirror status \"%s\": no log status after the health", params);
+	for (uint64_t i = 0; i < log_words; i++) {
+		size_t len;
+
+		if (!take_char(&p, ' ') || (len = strcspn(p, " ")) == 0)
+			return vg_error_set(err, -EBADMSG, "mirror status \"%s\": log status has fewer than %" PRIu64
+					    " words", params, log_words);
+		p += len;
+	}
+	if (*p)
+		return vg_error_set(err, -EBADMSG, "mirror status \"%s\": unexpected \"%s\" at the end", params, p);
+	*ret_status = st;
+	return 0;
+bad_legs:
+	return vg_error_set(err, -EBADMSG, "mirror status \"%s\": no leg count (1 to %d) at the start", params,
+			    LV_MIRROR_LEGS_MAX);
+}
+
+bool lv_mirror_status_healthy(const struct lv_mirror_status *status)
+{
+	for (uint32_t i = 0; i < status->n_legs; i++)
+		if (status->health[i] != 'A')
+			return false;
+	return status->n_legs > 0;
 }
 
 int lv_table_format(const struct lv_table *table, char **ret_text)

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,7 +23,7 @@
 struct lv_table_row {
 	uint64_t start_sectors;
 	uint64_t length_sectors;
-	const char *target; /* "linear" or "striped" (static strings) */
+	const char *target; /* "linear", "striped" or "mirror" (static strings) */
 	char *params;       /* "7:2 34816", "2 128 7:2 2048 7:3 2048" */
 };
 
@@ -40,6 +41,15 @@ struct lv_table {
 typedef const char *(*lv_table_device_fn)(size_t pv_index, void *userdata);
 
 /*
+ * The pv_index asked of a device_of callback for the dm device of pvmove0
+ * (a VG with a move in progress): given, an LV's segments on pvmove0 map
+ * linear onto it, as lvm2 maps them; NULL, they map straight to where
+ * each run of extents reads from now (source, or destination once its chunk
+ * is committed as moved), which is only safe while pvmove0 is not active.
+ */
+#define LV_TABLE_MOVE_DEVICE SIZE_MAX
+
+/*
  * The dm table of @lv (a member of @vg): rows in segment order, each start
  * the sum of the previous lengths; linear offset = pe_start +
  * first_pe * extent_size on the PV, striped chunk = stripe_size, all in
@@ -52,6 +62,42 @@ typedef const char *(*lv_table_device_fn)(size_t pv_index, void *userdata);
 int lv_table_build(const struct vg *vg, const struct vg_lv *lv, lv_table_device_fn device_of, void *userdata,
 		   struct lv_table **ret_table, struct vg_error *err);
 struct lv_table *lv_table_free(struct lv_table *table);
+
+/* Whether @lv has a segment on pvmove0 (its table then needs the pvmove0 device). */
+bool lv_table_uses_move(const struct vg *vg, const struct vg_lv *lv);
+
+/*
+ * The table of pvmove0 of @vg, as lvm2 builds it for a move: one row per
+ * pvmove0 segment (chunk), `linear` to the destination for a chunk
+ * committed as moved; for the first chunk not moved, when @mirror_next, a
+ * dm `mirror` with a core log ("core 1 <region> 2 <source> <offset>
+ * <destination> <offset>": the source is the default mirror, so the kernel
+ * resyncs the destination from it while writes go to both); `linear` to the
+ * source for the chunks after it (and for the first one without
+ * @mirror_next). -ENOENT when no move is in progress; -ENODEV / -EBADMSG as
+ * lv_table_build.
+ */
+int lv_table_build_move(const struct vg *vg, bool mirror_next, lv_table_device_fn device_of, void *userdata,
+			struct lv_table **ret_table, struct vg_error *err);
+
+/*
+ * The status line of a dm `mirror` target (the params of one row of
+ * DM_DEVICE_STATUS), as drivers/md/dm-raid1.c prints it:
+ * "<#legs> <dev>... <in-sync>/<regions> 1 <health char per leg> <#log words>
+ * <log words>", e.g. "2 254:1 254:2 3/8 1 AA 1 core". Health: 'A' alive,
+ * 'D' a write failed, 'S' a resync failed, 'R' a read failed, 'U' unknown.
+ */
+#define LV_MIRROR_LEGS_MAX 9 /* the kernel's MAX_NR_MIRRORS */
+struct lv_mirror_status {
+	uint32_t n_legs;
+	char health[LV_MIRROR_LEGS_MAX + 1];
+	uint64_t in_sync_regions;
+	uint64_t total_regions;
+};
+/* Strict: anything but that exact form is -EBADMSG naming what was wrong. */
+int lv_mirror_status_parse(const char *params, struct lv_mirror_status *ret_status, struct vg_error *err);
+/* Whether every leg of @status is 'A' (alive). */
+bool lv_mirror_status_healthy(const struct lv_mirror_status *status);
 DEFINE_CLEANUP_FUNC(struct lv_table, lv_table_free)
 
 /*

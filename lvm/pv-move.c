@@ -162,6 +162,11 @@ bool pv_move_in_progress(const struct vg *vg)
 	return find_move_lv(vg) != NULL;
 }
 
+const struct vg_lv *pv_move_lv(const struct vg *vg)
+{
+	return find_move_lv(vg);
+}
+
 /* Does a kept segment name @pv_key in one of its area lists? */
 static bool kept_segment_uses_pv(const struct vg_segment *seg, const char *pv_key)
 {
@@ -195,6 +200,13 @@ static bool segment_points_at(const struct vg_segment *seg, const char *lv_name,
 		return false;
 	*ret_le = (uint64_t)stripes->value.items[1].integer;
 	return true;
+}
+
+bool pv_move_segment_on_move(const struct vg *vg, const struct vg_segment *seg, uint64_t *ret_le)
+{
+	const struct vg_lv *move_lv = find_move_lv(vg);
+
+	return move_lv && segment_points_at(seg, move_lv->name, ret_le);
 }
 
 static bool segment_refers_to(const struct vg_segment *seg, const char *lv_name)
@@ -454,7 +466,7 @@ int pv_move_plan(const struct vg *vg, const struct pv_move_request *req, struct 
  * the default 2 MiB, but never more than the largest power-of-two number of
  * extents that divides the segment.
  */
-static uint64_t chunk_region_sectors(const struct vg *vg, uint64_t extent_count)
+uint64_t pv_move_region_sectors(const struct vg *vg, uint64_t extent_count)
 {
 	uint64_t largest = extent_count & -extent_count;
 
@@ -466,7 +478,7 @@ static int chunk_keys(const struct vg *vg, const struct pv_move_chunk *c, bool m
 	int n = snprintf(buf, size,
 			 "mirror_count = 2\nextents_moved = %" PRIu64 "\nregion_size = %" PRIu64
 			 "\nmirrors = [ \"%s\", %" PRIu64 ", \"%s\", %" PRIu64 " ]\n",
-			 moved ? c->extent_count : 0, chunk_region_sectors(vg, c->extent_count),
+			 moved ? c->extent_count : 0, pv_move_region_sectors(vg, c->extent_count),
 			 vg->pvs[c->src_pv_index]->key, c->src_pe, vg->pvs[c->dst_pv_index]->key, c->dst_pe);
 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
@@ -1263,6 +1275,32 @@ int pv_move_step(struct pv_move *move, struct pv_move_progress *ret_progress, st
 		ret_progress->checkpoint = checkpointed;
 	}
 	return 0;
+}
+
+int pv_move_commit_copied(struct pv_move *move, struct pv_move_progress *ret_progress, struct vg_error *err)
+{
+	const struct pv_move_chunk *chunk;
+	uint64_t chunk_bytes;
+	int r;
+
+	if (move->current >= move->plan->n_chunks)
+		return vg_error_set(err, -EBUSY, "every chunk of the move is moved already");
+	chunk = &move->plan->chunks[move->current];
+	chunk_bytes = chunk->extent_count * move->plan->extent_bytes;
+	r = checkpoint(move, err);
+	if (r < 0)
+		return r;
+	move->bytes_copied += chunk_bytes;
+	if (ret_progress) {
+		pv_move_get_progress(move, ret_progress);
+		ret_progress->checkpoint = true;
+	}
+	return 0;
+}
+
+size_t pv_move_current_chunk(const struct pv_move *move)
+{
+	return move->current;
 }
 
 static int commit_collapsed(struct pv_move *move, bool reduce, struct vg_error *err)

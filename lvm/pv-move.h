@@ -122,6 +122,22 @@ int pv_move_op_collapse(const struct vg *vg, struct vg **ret_vg, struct vg_error
 int pv_move_map_extent(const struct vg *vg, const struct vg_lv *lv, uint64_t le, size_t *ret_pv_index,
 		       uint64_t *ret_pe, struct vg_error *err);
 
+/* pvmove0 of @vg, or NULL when no move is in progress. */
+const struct vg_lv *pv_move_lv(const struct vg *vg);
+
+/*
+ * Whether segment @seg of an LV of @vg lies on pvmove0
+ * (`stripes = [ "pvmove0", N ]`): then *ret_le = N, its first extent there.
+ */
+bool pv_move_segment_on_move(const struct vg *vg, const struct vg_segment *seg, uint64_t *ret_le);
+
+/*
+ * The dm mirror region (sectors) of a pvmove0 segment of @extent_count
+ * extents, as lvm2 picks it: 2 MiB, or the largest power-of-two number of
+ * extents dividing the segment when that is smaller.
+ */
+uint64_t pv_move_region_sectors(const struct vg *vg, uint64_t extent_count);
+
 struct pv_move_options {
 	uint64_t bandwidth_bytes_per_second;  /* 0: no limit */
 	uint64_t step_bytes;                  /* at most this many bytes copied per step; 0: default */
@@ -168,6 +184,17 @@ int pv_move_resume(struct vg_store *store, const struct pv_move_options *opts, s
  * and the move can be retried or resumed later from the last checkpoint.
  */
 int pv_move_step(struct pv_move *move, struct pv_move_progress *ret_progress, struct vg_error *err);
+
+/*
+ * The chunk was copied by someone else (device-mapper's mirror, in sync):
+ * flush its destination and commit it as moved, as pv_move_step does after
+ * its own copy; its bytes count as copied (for the bandwidth limit). -EBUSY
+ * when every chunk is moved already.
+ */
+int pv_move_commit_copied(struct pv_move *move, struct pv_move_progress *ret_progress, struct vg_error *err);
+
+/* Index (in the plan, = pvmove0's segment) of the first chunk not moved; n_chunks when all are. */
+size_t pv_move_current_chunk(const struct pv_move *move);
 
 /* Progress without doing anything. */
 void pv_move_get_progress(const struct pv_move *move, struct pv_move_progress *ret_progress);

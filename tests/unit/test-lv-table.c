@@ -2,7 +2,8 @@
 /*
  * lv-table: the dm rows of LVs parsed from text metadata — FORMATS.md 5.2's
  * two-segment linear example, striped segments, refusal of a raid1 segment
- * and of a missing PV — and LVM2's dm names and uuids.
+ * and of a missing PV — LVM2's dm names and uuids, the tables of a move in
+ * progress (pvmove0's mirror and the LVs on it), and the dm mirror status.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -333,6 +334,137 @@ static void test_move_in_progress(void **state)
 	assert_non_null(strstr(err.message, "pv1"));
 }
 
+/* pvmove0 and the LVs on it: linear onto pvmove0's device when it is given (as lvm2 maps them) */
+static const char *majmin_and_move(size_t pv_index, void *userdata)
+{
+	(void)userdata;
+	return pv_index == LV_TABLE_MOVE_DEVICE ? "253:7" : majmin_of(pv_index, NULL);
+}
+
+static struct vg *parse_moving_vg(void)
+{
+	struct vg_error err = { 0 };
+	struct vg *vg = NULL;
+
+	if (vg_text_parse(moving_vg_text, sizeof(moving_vg_text) - 1, &vg, &err) < 0)
+		fail_msg("parse: %s", err.message);
+	return vg;
+}
+
+static void test_move_device_tables(void **state)
+{
+	_cleanup_(vg_freep) struct vg *vg = parse_moving_vg();
+	_cleanup_(lv_table_freep) struct lv_table *table = NULL;
+	_cleanup_free_ char *text = NULL;
+	struct vg_error err = { 0 };
+
+	(void)state;
+	assert_true(lv_table_uses_move(vg, vg_find_lv(vg, "data")));
+	/* data: its first segment is pvmove0's extents 0-2, the second stays on pv1 */
+	assert_int_equal(lv_table_build(vg, vg_find_lv(vg, "data"), majmin_and_move, NULL, &table, &err), 0);
+	assert_int_equal(lv_table_format(table, &text), 0);
+	assert_string_equal(text, "0 24576 linear 253:7 0\n"
+				  "24576 40960 linear 7:3 18432\n");
+	lv_table_free(TAKE_PTR(table));
+	free(TAKE_PTR(text));
+
+	/*
+	 * pvmove0: chunk 1 moved (pv1:1 = 2048 + 8192), chunk 2 mirrored source first (pv0:5 = 43008,
+	 * pv1:7 = 59392) with lvm2's region of one 4 MiB extent capped at 2 MiB, chunk 3 on its source (pv0:6)
+	 */
+	assert_int_equal(lv_table_build_move(vg, true, majmin_of, NULL, &table, &err), 0);
+	assert_int_equal(lv_table_format(table, &text), 0);
+	assert_string_equal(text, "0 8192 linear 7:3 10240\n"
+				  "8192 8192 mirror core 1 4096 2 7:2 43008 7:3 59392\n"
+				  "16384 8192 linear 7:2 51200\n");
+	assert_int_equal(table->size_sectors, 24576);
+	lv_table_free(TAKE_PTR(table));
+	free(TAKE_PTR(text));
+
+	/* no mirror (the bandwidth limit holds the next chunk back): every chunk not moved on its source */
+	assert_int_equal(lv_table_build_move(vg, false, majmin_of, NULL, &table, &err), 0);
+	assert_int_equal(lv_table_format(table, &text), 0);
+	assert_string_equal(text, "0 8192 linear 7:3 10240\n"
+				  "8192 8192 linear 7:2 43008\n"
+				  "16384 8192 linear 7:2 51200\n");
+	lv_table_free(TAKE_PTR(table));
+
+	/* the mirror needs both PVs: one missing is refused naming it */
+	assert_int_equal(lv_table_build_move(vg, true, only_pv0, NULL, &table, &err), -ENODEV);
+	assert_non_null(strstr(err.message, "pv1"));
+	assert_null(table);
+}
+
+static void test_move_device_none(void **state)
+{
+	_cleanup_(vg_freep) struct vg *vg = parse_vg();
+	_cleanup_(lv_table_freep) struct lv_table *table = NULL;
+	struct vg_error err = { 0 };
+
+	(void)state;
+	assert_false(lv_table_uses_move(vg, vg_find_lv(vg, "data")));
+	assert_int_equal(lv_table_build_move(vg, true, majmin_of, NULL, &table, &err), -ENOENT);
+	assert_null(table);
+	/* a VG without a move never asks for the pvmove0 device */
+	assert_int_equal(lv_table_build(vg, vg_find_lv(vg, "data"), majmin_and_move, NULL, &table, &err), 0);
+	assert_string_equal(table->rows[0].params, "7:2 34816");
+}
+
+/* Status lines as a 6.1 kernel prints them for a pvmove0 mirror (dmsetup status vg-pvmove0) */
+static void test_mirror_status(void **state)
+{
+	struct lv_mirror_status st;
+	struct vg_error err = { 0 };
+	static const char *const bad[] = {
+		"",
+		"0 3/8 1 1 core",                          /* no leg */
+		"10 254:1 254:2 3/8 1 AA 1 core",          /* more legs than the kernel allows */
+		"2 254:1 3/8 1 AA 1 core",                 /* one device for two legs */
+		"2 254:1 254:x 3/8 1 AA 1 core",
+		"2 254:1 254:2 9/8 1 AA 1 core",           /* more in sync than there are */
+		"2 254:1 254:2 3/0 1 AA 1 core",
+		"2 254:1 254:2 3-8 1 AA 1 core",
+		"2 254:1 254:2 3/8 2 AA 1 core",
+		"2 254:1 254:2 3/8 1 A 1 core",            /* one health letter for two legs */
+		"2 254:1 254:2 3/8 1 AX 1 core",
+		"2 254:1 254:2 3/8 1 AA",                  /* no log status */
+		"2 254:1 254:2 3/8 1 AA 2 core",           /* fewer log words than said */
+		"2 254:1 254:2 3/8 1 AA 1 core extra",
+		"2 254:1 254:2 3/8 1 AA 1 core ",
+		"2 254:1 254:2 18446744073709551616/8 1 AA 1 core",
+		" 2 254:1 254:2 3/8 1 AA 1 core",
+	};
+
+	(void)state;
+	assert_int_equal(lv_mirror_status_parse("2 254:1 254:2 0/2 1 AA 1 core", &st, &err), 0);
+	assert_int_equal(st.n_legs, 2);
+	assert_int_equal(st.in_sync_regions, 0);
+	assert_int_equal(st.total_regions, 2);
+	assert_string_equal(st.health, "AA");
+	assert_true(lv_mirror_status_healthy(&st));
+
+	assert_int_equal(lv_mirror_status_parse("2 8:0 8:16 2/2 1 AA 1 core", &st, &err), 0);
+	assert_int_equal(st.in_sync_regions, 2);
+	assert_int_equal(st.total_regions, 2);
+
+	/* a disk log, and a leg whose write failed */
+	assert_int_equal(lv_mirror_status_parse("2 253:3 253:4 1017/1024 1 AD 3 disk 253:2 A", &st, &err), 0);
+	assert_int_equal(st.in_sync_regions, 1017);
+	assert_int_equal(st.total_regions, 1024);
+	assert_string_equal(st.health, "AD");
+	assert_false(lv_mirror_status_healthy(&st));
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct lv_mirror_status untouched = { .n_legs = 77 };
+
+		vg_error_clear(&err);
+		if (lv_mirror_status_parse(bad[i], &untouched, &err) != -EBADMSG)
+			fail_msg("accepted \"%s\"", bad[i]);
+		assert_int_equal(untouched.n_legs, 77);
+		assert_non_null(strstr(err.message, "mirror status"));
+	}
+}
+
 static void test_dm_uuid(void **state)
 {
 	char uuid[LV_DM_UUID_MAX + 1];
@@ -354,6 +486,8 @@ int main(void)
 		cmocka_unit_test(test_striped),	     cmocka_unit_test(test_refuses_raid1),
 		cmocka_unit_test(test_missing_pv),     cmocka_unit_test(test_dm_name),
 		cmocka_unit_test(test_dm_uuid),      cmocka_unit_test(test_move_in_progress),
+		cmocka_unit_test(test_move_device_tables), cmocka_unit_test(test_move_device_none),
+		cmocka_unit_test(test_mirror_status),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The VG and LV operations (see vg-ops.h). Each works on a clone of its
- * input and hands the clone back only when everything succeeded.
+ * input and hands the clone back only when everything succeeded. A change
+ * that leaves every other LV as it is shares their objects with the input
+ * (vg_clone_sharing_lvs) and copies only the LV it changes (vg_lv_own), so
+ * its cost does not grow with the size of the VG; the others copy the VG
+ * whole.
  */
 #include <stdio.h>
 #include <string.h>
@@ -103,6 +107,31 @@ static struct vg *clone_or_fail(const struct vg *vg, struct vg_error *err)
 	if (!copy)
 		vg_error_set(err, -ENOMEM, "out of memory copying VG %s", vg->name);
 	return copy;
+}
+
+/* For changes that touch no LV, or only LVs they take with own_lv_or_fail(). */
+static struct vg *share_or_fail(const struct vg *vg, struct vg_error *err)
+{
+	struct vg *copy = vg_clone_sharing_lvs(vg);
+
+	if (!copy)
+		vg_error_set(err, -ENOMEM, "out of memory copying VG %s", vg->name);
+	return copy;
+}
+
+/* The LV called @name in @copy (which has it), private to @copy so it may be changed. */
+static struct vg_lv *own_lv_or_fail(struct vg *copy, const char *name, struct vg_error *err)
+{
+	for (size_t l = 0; l < copy->n_lvs; l++)
+		if (streq(copy->lvs[l]->name, name)) {
+			struct vg_lv *lv = vg_lv_own(copy, l);
+
+			if (!lv)
+				vg_error_set(err, -ENOMEM, "out of memory copying LV %s", name);
+			return lv;
+		}
+	vg_error_set(err, -ENOENT, "VG %s has no LV called %s", copy->name, name);
+	return NULL;
 }
 
 static bool lv_is_plain(const struct vg_lv *lv)
@@ -271,7 +300,7 @@ int vg_op_extend(const struct vg *vg, const struct pv_join *pvs, size_t n_pvs, s
 
 	if (n_pvs == 0)
 		return vg_error_set(err, -EINVAL, "VG %s: name at least one PV to add", vg->name);
-	copy = clone_or_fail(vg, err);
+	copy = share_or_fail(vg, err);
 	if (!copy)
 		return -ENOMEM;
 	r = add_pvs(copy, pvs, n_pvs, err);
@@ -379,7 +408,7 @@ int vg_op_rename(const struct vg *vg, const char *new_name, struct vg **ret_vg, 
 	r = full_names_check(new_name, vg, err);
 	if (r < 0)
 		return r;
-	copy = clone_or_fail(vg, err);
+	copy = share_or_fail(vg, err);
 	if (!copy)
 		return -ENOMEM;
 	name = strdup(new_name);
@@ -394,7 +423,7 @@ int vg_op_rename(const struct vg *vg, const char *new_name, struct vg **ret_vg, 
 int vg_op_tag(const struct vg *vg, const char *const *add, size_t n_add, const char *const *del, size_t n_del,
 	      struct vg **ret_vg, struct vg_error *err)
 {
-	_cleanup_(vg_freep) struct vg *copy = clone_or_fail(vg, err);
+	_cleanup_(vg_freep) struct vg *copy = share_or_fail(vg, err);
 	int r;
 
 	if (!copy)
@@ -764,7 +793,7 @@ int lv_op_create(const struct vg *vg, const struct lv_create_request *req, struc
 			return vg_error_set(err, -ENOSPC, "LV %s: not even one extent per stripe", req->name);
 	}
 
-	copy = clone_or_fail(vg, err);
+	copy = share_or_fail(vg, err);
 	if (!copy)
 		return -ENOMEM;
 	lv = calloc(1, sizeof(*lv));
@@ -861,10 +890,12 @@ int lv_op_resize(const struct vg *vg, const struct lv_resize_request *req, struc
 				    " extents destroys the data past the new end; say so explicitly (force) to do it",
 				    lv->name, current, wanted);
 
-	copy = clone_or_fail(vg, err);
+	copy = share_or_fail(vg, err);
 	if (!copy)
 		return -ENOMEM;
-	target = vg_find_lv(copy, req->name);
+	target = own_lv_or_fail(copy, req->name, err);
+	if (!target)
+		return err ? err->code : -ENOMEM;
 	if (wanted < current) {
 		r = vg_lv_truncate(target, current - wanted, err);
 	} else {
@@ -904,10 +935,12 @@ int lv_op_rename(const struct vg *vg, const char *name, const char *new_name, st
 		return vg_error_set(err, -EEXIST, "VG %s already has an LV called %s", vg->name, new_name);
 	if (!lv_is_plain(vg_find_lv(vg, name)))
 		return vg_error_set(err, -ENOTSUP, "LV %s is not a plain linear/striped LV; vgtool cannot rename it", name);
-	copy = clone_or_fail(vg, err);
+	copy = share_or_fail(vg, err);
 	if (!copy)
 		return -ENOMEM;
-	target = vg_find_lv(copy, name);
+	target = own_lv_or_fail(copy, name, err);
+	if (!target)
+		return err ? err->code : -ENOMEM;
 	renamed = strdup(new_name);
 	if (!renamed)
 		return vg_error_set(err, -ENOMEM, "out of memory");
@@ -925,7 +958,7 @@ int lv_op_remove(const struct vg *vg, const char *name, struct vg **ret_vg, stru
 		return err ? err->code : -ENOENT;
 	if (!lv_is_plain(vg_find_lv(vg, name)))
 		return vg_error_set(err, -ENOTSUP, "LV %s is not a plain linear/striped LV; vgtool cannot remove it", name);
-	copy = clone_or_fail(vg, err);
+	copy = share_or_fail(vg, err);
 	if (!copy)
 		return -ENOMEM;
 	for (size_t l = 0; l < copy->n_lvs; l++)
@@ -943,14 +976,18 @@ int lv_op_tag(const struct vg *vg, const char *name, const char *const *add, siz
 	      const char *const *del, size_t n_del, struct vg **ret_vg, struct vg_error *err)
 {
 	_cleanup_(vg_freep) struct vg *copy = NULL;
+	struct vg_lv *target;
 	int r;
 
 	if (!find_changeable_lv(vg, name, err))
 		return err ? err->code : -ENOENT;
-	copy = clone_or_fail(vg, err);
+	copy = share_or_fail(vg, err);
 	if (!copy)
 		return -ENOMEM;
-	r = apply_tags(&vg_find_lv(copy, name)->tags, add, n_add, del, n_del, err);
+	target = own_lv_or_fail(copy, name, err);
+	if (!target)
+		return err ? err->code : -ENOMEM;
+	r = apply_tags(&target->tags, add, n_add, del, n_del, err);
 	if (r < 0)
 		return r;
 	*ret_vg = TAKE_PTR(copy);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Operations on volume groups as pure functions: the old model plus a
- * request gives a new model (a fresh copy; the input is never touched) or a
- * precise error. Nothing here does I/O: committing the result is
+ * request gives a new model (a fresh copy, which may share the LV objects
+ * it did not change with the input as vg.h describes; the input reads the
+ * same as before) or a precise error. Nothing here does I/O: committing the result is
  * vg-write.c's job, so a refusal can never leave a disk half written.
  *
  * The seqno is not changed here; the commit increments it.

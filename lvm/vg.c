@@ -64,6 +64,10 @@ struct vg_lv *vg_lv_free(struct vg_lv *lv)
 {
 	if (!lv)
 		return NULL;
+	if (lv->other_owners > 0) {
+		lv->other_owners--;
+		return NULL;
+	}
 	free(lv->name);
 	vg_words_done(&lv->flags);
 	vg_words_done(&lv->tags);
@@ -176,6 +180,7 @@ static struct vg_lv *vg_lv_clone(const struct vg_lv *lv)
 	if (!copy)
 		return NULL;
 	*copy = *lv;
+	copy->other_owners = 0;
 	copy->name = NULL;
 	copy->flags = copy->tags = (struct vg_words){ 0 };
 	copy->creation_host = NULL;
@@ -233,7 +238,7 @@ static struct vg_pv *vg_pv_clone(const struct vg_pv *pv)
 	return copy;
 }
 
-struct vg *vg_clone(const struct vg *vg)
+static struct vg *vg_copy(const struct vg *vg, bool share_lvs)
 {
 	_cleanup_(vg_freep) struct vg *copy = NULL;
 	bool ok = true;
@@ -278,13 +283,42 @@ struct vg *vg_clone(const struct vg *vg)
 		if (!copy->lvs)
 			return NULL;
 		for (size_t i = 0; i < vg->n_lvs; i++) {
-			copy->lvs[i] = vg_lv_clone(vg->lvs[i]);
-			if (!copy->lvs[i])
-				return NULL;
+			if (share_lvs) {
+				copy->lvs[i] = vg->lvs[i];
+				copy->lvs[i]->other_owners++;
+			} else {
+				copy->lvs[i] = vg_lv_clone(vg->lvs[i]);
+				if (!copy->lvs[i])
+					return NULL;
+			}
 			copy->n_lvs = i + 1;
 		}
 	}
 	return TAKE_PTR(copy);
+}
+
+struct vg *vg_clone(const struct vg *vg)
+{
+	return vg_copy(vg, false);
+}
+
+struct vg *vg_clone_sharing_lvs(const struct vg *vg)
+{
+	return vg_copy(vg, true);
+}
+
+struct vg_lv *vg_lv_own(struct vg *vg, size_t index)
+{
+	struct vg_lv *lv = vg->lvs[index], *copy;
+
+	if (lv->other_owners == 0)
+		return lv;
+	copy = vg_lv_clone(lv);
+	if (!copy)
+		return NULL;
+	lv->other_owners--;
+	vg->lvs[index] = copy;
+	return copy;
 }
 
 /* ---- look-ups --------------------------------------------------------- */

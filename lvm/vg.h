@@ -8,7 +8,11 @@
  * a VG never drops what another tool put there.
  *
  * Ownership: a struct vg owns every PV, LV, segment, string and extra node
- * reachable from it; vg_free() releases all of it.
+ * reachable from it; vg_free() releases all of it. The one exception is an
+ * LV object shared between a VG and its copies made by vg_clone_sharing_lvs():
+ * each VG holding it counts as an owner (`other_owners` counts all but one),
+ * the last vg_lv_free() releases it, and nobody changes a shared LV: a VG
+ * that must change one takes its own copy first with vg_lv_own().
  */
 #pragma once
 
@@ -84,6 +88,7 @@ struct vg_lv {
 	struct vg_segment **segments; /* sorted by start_extent, gap- and overlap-free */
 	size_t n_segments;
 	struct cfg_node *extra;
+	unsigned int other_owners; /* VGs holding this object besides one; 0: private, may be changed */
 };
 
 struct vg_pv {
@@ -129,8 +134,18 @@ struct vg *vg_new(void);
 struct vg *vg_free(struct vg *vg);
 DEFINE_CLEANUP_FUNC(struct vg, vg_free)
 struct vg *vg_clone(const struct vg *vg); /* deep copy; NULL on ENOMEM */
+/*
+ * A copy whose LV list holds @vg's LV objects themselves, each gaining an
+ * owner (everything else is copied): O(LVs) pointers instead of a deep copy
+ * of every LV, for a change that touches a few LVs. Its LVs are changed
+ * only through vg_lv_own(). NULL on ENOMEM.
+ */
+struct vg *vg_clone_sharing_lvs(const struct vg *vg);
+/* @vg->lvs[@index], made private to @vg first (copied if shared); NULL on ENOMEM, leaving it shared. */
+struct vg_lv *vg_lv_own(struct vg *vg, size_t index);
 
-/* Destructors of single model objects (for operations that add or drop them). Accept NULL. */
+/* Destructors of single model objects (for operations that add or drop them). Accept NULL.
+ * vg_lv_free() of a shared LV only drops one owner. */
 struct vg_lv *vg_lv_free(struct vg_lv *lv);
 DEFINE_CLEANUP_FUNC(struct vg_lv, vg_lv_free)
 struct vg_pv *vg_pv_free(struct vg_pv *pv);

@@ -241,6 +241,71 @@ static void test_inputs_are_untouched(void **state)
 	assert_string_equal(before, after);
 }
 
+/*
+ * LV changes share the LVs they leave alone with their input: the input
+ * reads the same after each, the changed LV is a copy, and either VG can
+ * be freed first (the sanitizer build checks the owner counts).
+ */
+static void test_changes_share_untouched_lvs(void **state)
+{
+	_cleanup_(vg_freep) struct vg *vg = make_vg(2);
+	_cleanup_free_ char *before = NULL, *after = NULL;
+	struct lv_resize_request grow = { .name = "a", .size = { .extents = 5, .extents_sign = SIZE_SIGN_PLUS } };
+	const char *tags[] = { "t1" };
+	struct vg *resized = NULL, *renamed = NULL, *tagged = NULL, *removed = NULL, *deep = NULL;
+	struct vg_error err = { 0 };
+
+	create_lv(&vg, "a", 10, 1, ALLOC_NORMAL);
+	create_lv(&vg, "b", 10, 1, ALLOC_NORMAL);
+	create_lv(&vg, "c", 10, 1, ALLOC_NORMAL);
+	before = render(vg);
+
+	assert_int_equal(lv_op_resize(vg, &grow, &resized, &err), 0);
+	assert_ptr_not_equal(vg_find_lv(resized, "a"), vg_find_lv(vg, "a"));
+	assert_ptr_equal(vg_find_lv(resized, "b"), vg_find_lv(vg, "b"));
+	assert_ptr_equal(vg_find_lv(resized, "c"), vg_find_lv(vg, "c"));
+	assert_int_equal(vg_lv_extents(vg_find_lv(resized, "a")), 15);
+	assert_int_equal(vg_lv_extents(vg_find_lv(vg, "a")), 10);
+
+	assert_int_equal(lv_op_rename(resized, "b", "b2", &renamed, &err), 0);
+	assert_null(vg_find_lv(renamed, "b"));
+	assert_non_null(vg_find_lv(resized, "b"));
+	assert_ptr_equal(vg_find_lv(renamed, "a"), vg_find_lv(resized, "a"));
+	assert_ptr_equal(vg_find_lv(renamed, "c"), vg_find_lv(vg, "c"));
+	assert_int_equal(vg_find_lv(vg, "c")->other_owners, 2);
+
+	assert_int_equal(lv_op_tag(renamed, "c", tags, 1, NULL, 0, &tagged, &err), 0);
+	assert_int_equal(vg_find_lv(tagged, "c")->tags.n, 1);
+	assert_int_equal(vg_find_lv(vg, "c")->tags.n, 0);
+	assert_int_equal(vg_find_lv(renamed, "c")->tags.n, 0);
+
+	assert_int_equal(lv_op_remove(tagged, "a", &removed, &err), 0);
+	assert_int_equal(removed->n_lvs, 2);
+	assert_int_equal(tagged->n_lvs, 3);
+
+	/* a deep copy owns all its LVs, whatever its source shares */
+	deep = vg_clone(renamed);
+	assert_non_null(deep);
+	for (size_t l = 0; l < deep->n_lvs; l++) {
+		assert_int_equal(deep->lvs[l]->other_owners, 0);
+		assert_ptr_not_equal(deep->lvs[l], renamed->lvs[l]);
+	}
+
+	/* freed in an order unlike the one they were made in */
+	vg_free(renamed);
+	vg_free(removed);
+	after = render(vg);
+	assert_string_equal(before, after);
+	vg_free(resized);
+	assert_int_equal(vg_find_lv(tagged, "a")->other_owners, 0);
+	assert_int_equal(vg_validate(tagged, &err), 0);
+	vg_free(tagged);
+	assert_int_equal(vg_find_lv(vg, "c")->other_owners, 0);
+	assert_int_equal(vg_find_lv(deep, "b2")->other_owners, 0);
+	assert_int_equal(vg_validate(deep, &err), 0);
+	vg_free(deep);
+}
+
 static void test_split_refuses_straddlers_and_moves_the_rest(void **state)
 {
 	_cleanup_(vg_freep) struct vg *vg = make_vg(3);
@@ -418,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_reduce_needs_force),
 		cmocka_unit_test(test_names_and_duplicates),
 		cmocka_unit_test(test_inputs_are_untouched),
+		cmocka_unit_test(test_changes_share_untouched_lvs),
 		cmocka_unit_test(test_split_refuses_straddlers_and_moves_the_rest),
 		cmocka_unit_test(test_merge_checks),
 		cmocka_unit_test(test_reduce_only_empty_pvs),

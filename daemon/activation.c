@@ -9,6 +9,7 @@
 #include "activation.h"
 #include "lv-table.h"
 #include "macro.h"
+#include "pv-move.h"
 
 int activation_new(struct activation **ret, struct vg_error *err)
 {
@@ -77,20 +78,134 @@ int activation_lv_info(struct activation *act, const struct vg *vg, const struct
 	return act->dm->ops->info(act->dm, names.name, ret_info, err);
 }
 
-static const char *pv_device_of(size_t pv_index, void *userdata)
-{
-	const char *const *pv_devices = userdata;
+/* What a table may name: the VG's PVs, and the pvmove0 device once it is active ("" until then). */
+struct table_devices {
+	const char *const *pv_devices;
+	char move[24];
+};
 
-	return pv_devices[pv_index];
+static const char *device_of(size_t pv_index, void *userdata)
+{
+	const struct table_devices *devices = userdata;
+
+	if (pv_index == LV_TABLE_MOVE_DEVICE)
+		return devices->move[0] ? devices->move : NULL;
+	return devices->pv_devices[pv_index];
 }
 
-static int build_table(const struct vg *vg, const struct vg_lv *lv, const char *const *pv_devices,
-		       struct lv_table **ret_table, struct vg_error *err)
+static int move_names(const struct vg *vg, struct lv_names *ret, struct vg_error *err)
 {
-	int r = lv_table_build(vg, lv, pv_device_of, (void *)pv_devices, ret_table, err);
+	const struct vg_lv *move_lv = pv_move_lv(vg);
 
+	if (!move_lv)
+		return vg_error_set(err, -ENOENT, "VG %s has no move in progress", vg->name);
+	return lv_names(vg, move_lv, ret, err);
+}
+
+int activation_move_info(struct activation *act, const struct vg *vg, struct dmctl_info *ret_info,
+			 struct vg_error *err)
+{
+	struct lv_names names;
+	int r = move_names(vg, &names, err);
+
+	return r < 0 ? r : act->dm->ops->info(act->dm, names.name, ret_info, err);
+}
+
+int activation_move_load(struct activation *act, const struct vg *vg, const char *const *pv_devices, bool mirror_next,
+			 struct vg_error *err)
+{
+	_cleanup_(lv_table_freep) struct lv_table *table = NULL;
+	struct table_devices devices = { .pv_devices = pv_devices };
+	struct dmctl_info info;
+	struct lv_names names;
+	int r;
+
+	if ((r = move_names(vg, &names, err)) < 0 || (r = act->dm->ops->info(act->dm, names.name, &info, err)) < 0)
+		return r;
+	r = lv_table_build_move(vg, mirror_next, device_of, &devices, &table, err);
 	if (r < 0)
-		vg_error_prefix(err, r, "LV %s/%s", vg->name, lv->name);
+		return vg_error_prefix(err, r, "LV %s/%s: ", vg->name, PV_MOVE_LV_NAME);
+	/* pvmove0 stays out of /dev/VG (hidden, as lvm2 keeps it): only /dev/mapper/VG-pvmove0 */
+	if (!info.exists)
+		return act->dm->ops->create(act->dm, names.name, names.uuid, table, false, err);
+	return act->dm->ops->reload(act->dm, names.name, table, err);
+}
+
+int activation_move_status(struct activation *act, const struct vg *vg, struct activation_move_status *ret_status,
+			   struct vg_error *err)
+{
+	struct dmctl_status status = { 0 };
+	struct activation_move_status st = { 0 };
+	struct lv_names names;
+	int r;
+
+	if ((r = move_names(vg, &names, err)) < 0 || (r = act->dm->ops->status(act->dm, names.name, &status, err)) < 0)
+		return r;
+	for (size_t i = 0; i < status.n_rows; i++) {
+		const struct dmctl_target_status *row = &status.rows[i];
+
+		if (!streq(row->target, "mirror"))
+			continue;
+		if (st.mirroring) {
+			r = vg_error_set(err, -EBADMSG, "%s has more than one mirror row", names.name);
+			break;
+		}
+		r = lv_mirror_status_parse(row->params, &st.mirror, err);
+		if (r < 0) {
+			vg_error_prefix(err, r, "%s at sector %" PRIu64 ": ", names.name, row->start_sectors);
+			break;
+		}
+		st.mirroring = true;
+		st.start_sectors = row->start_sectors;
+		st.length_sectors = row->length_sectors;
+	}
+	dmctl_status_done(&status);
+	if (r < 0)
+		return r;
+	*ret_status = st;
+	return 0;
+}
+
+/* pvmove0 of @vg (which still has it) taken away, once no LV maps onto it any more. */
+static int move_remove(struct activation *act, const struct vg *vg, struct vg_error *err)
+{
+	struct dmctl_info info;
+	struct lv_names names;
+	int r;
+
+	if ((r = move_names(vg, &names, err)) < 0 || (r = act->dm->ops->info(act->dm, names.name, &info, err)) < 0)
+		return r;
+	if (!info.exists)
+		return 0;
+	r = act->dm->ops->remove(act->dm, names.name, err);
+	return r < 0 ? vg_error_prefix(err, r, "LV %s/%s: ", vg->name, PV_MOVE_LV_NAME) : 0;
+}
+
+/*
+ * The table of @lv. One on pvmove0 maps onto pvmove0's device, which is
+ * made first when it is not active yet (its mirror copies the next chunk).
+ */
+static int build_table(struct activation *act, const struct vg *vg, const struct vg_lv *lv,
+		       const char *const *pv_devices, struct lv_table **ret_table, struct vg_error *err)
+{
+	struct table_devices devices = { .pv_devices = pv_devices };
+	int r = 0;
+
+	if (lv_table_uses_move(vg, lv)) {
+		struct dmctl_info info;
+
+		r = activation_move_info(act, vg, &info, err);
+		if (r == 0 && !info.exists && (r = activation_move_load(act, vg, pv_devices, true, err)) == 0)
+			r = activation_move_info(act, vg, &info, err);
+		if (r == 0 && !info.exists)
+			r = vg_error_set(err, -ENODEV, "%s was made but is not there", PV_MOVE_LV_NAME);
+		if (r == 0)
+			snprintf(devices.move, sizeof(devices.move), "%u:%u", info.major, info.minor);
+	}
+	if (r == 0)
+		r = lv_table_build(vg, lv, device_of, &devices, ret_table, err);
+	if (r < 0)
+		vg_error_prefix(err, r, "LV %s/%s: ", vg->name, lv->name);
 	return r;
 }
 
@@ -118,7 +233,7 @@ int activation_lv_reload(struct activation *act, const struct vg *vg, const stru
 	int r = lv_names(vg, lv, &names, err);
 
 	if (r == 0)
-		r = build_table(vg, lv, pv_devices, &table, err);
+		r = build_table(act, vg, lv, pv_devices, &table, err);
 	return r < 0 ? r : act->dm->ops->reload(act->dm, names.name, table, err);
 }
 
@@ -153,7 +268,7 @@ int activation_lv_activate(struct activation *act, const struct vg *vg, const st
 	struct lv_names names;
 	int r;
 
-	if ((r = lv_names(vg, lv, &names, err)) < 0 || (r = build_table(vg, lv, pv_devices, &table, err)) < 0)
+	if ((r = lv_names(vg, lv, &names, err)) < 0 || (r = build_table(act, vg, lv, pv_devices, &table, err)) < 0)
 		return r;
 	if (active)
 		info.exists = dmctl_names_has(active, names.name);
@@ -277,7 +392,7 @@ static int sync_lv(struct activation *act, const struct vg *old, const struct vg
 			return r;
 	}
 	if (!same_segments(old, old_lv, new, lv)) {
-		r = build_table(new, lv, pv_devices, &table, err);
+		r = build_table(act, new, lv, pv_devices, &table, err);
 		if (r < 0)
 			return r;
 		return act->dm->ops->reload(act->dm, names.name, table, err);
@@ -313,6 +428,13 @@ int activation_sync_vg(struct activation *act, const struct vg *old, const struc
 			continue;
 		e = (struct vg_error){ 0 };
 		r = activation_lv_deactivate(act, old, old_lv, true, &e);
+		if (r < 0)
+			note_failure(&first, &first_r, &n_failed, r, &e);
+	}
+	/* the move ended (finished or cancelled): its LVs map their extents directly now, pvmove0 goes */
+	if (old && pv_move_in_progress(old) && (!new || !pv_move_in_progress(new))) {
+		e = (struct vg_error){ 0 };
+		r = move_remove(act, old, &e);
 		if (r < 0)
 			note_failure(&first, &first_r, &n_failed, r, &e);
 	}

@@ -81,11 +81,41 @@ int activation_lv_deactivate(struct activation *act, const struct vg *vg, const 
  * every visible LV of @new is activated (what is active already is kept); otherwise LVs new in @new are activated, active ones
  * renamed or reloaded when their name or table changed, and LVs gone from
  * @new deactivated (forced: the caller refused busy removals before
- * committing). Every LV is attempted; the first error is returned, the
+ * committing); when @old has a move in progress and @new not, pvmove0's
+ * device is removed last. Every LV is attempted; the first error is returned, the
  * others are counted in its message.
  */
 int activation_sync_vg(struct activation *act, const struct vg *old, const struct vg *new,
 		       const char *const *new_pv_devices, struct vg_error *err);
+
+/*
+ * The dm device of pvmove0 while @vg has a move in progress
+ * (docs/pv-move.md), named and identified as lvm2 does (VG-pvmove0,
+ * LVM-<vg id><pvmove0 id>), made when the first LV on it is activated
+ * (before that LV) and removed by activation_sync_vg after the commit that
+ * ends the move (after the LVs were reloaded off it). -ENOENT when @vg has
+ * no move in progress.
+ */
+int activation_move_info(struct activation *act, const struct vg *vg, struct dmctl_info *ret_info,
+			 struct vg_error *err);
+/*
+ * Make pvmove0's device, or reload it, with the table of the committed
+ * metadata: moved chunks on their destination, the first chunk not moved a
+ * dm mirror when @mirror_next (else on its source), the rest on their
+ * source. A reload of a mirror starts its resync again from the source.
+ */
+int activation_move_load(struct activation *act, const struct vg *vg, const char *const *pv_devices, bool mirror_next,
+			 struct vg_error *err);
+
+struct activation_move_status {
+	bool mirroring;          /* the live table has a mirror row */
+	uint64_t start_sectors;  /* where it starts in pvmove0 */
+	uint64_t length_sectors;
+	struct lv_mirror_status mirror;
+};
+/* The resync of pvmove0's mirror row, if it has one; -ENXIO when pvmove0 is not active. */
+int activation_move_status(struct activation *act, const struct vg *vg, struct activation_move_status *ret_status,
+			   struct vg_error *err);
 
 /* Count of @vg's LVs that are active and open (mounted, used by a VM): a VG or PV change may refuse on it. */
 int activation_vg_open_lvs(struct activation *act, const struct vg *vg, size_t *ret_open, struct vg_error *err);

@@ -68,6 +68,15 @@ static const char *vg_of_pv(struct host *host, const char *pv_id)
 	return NULL;
 }
 
+/* Whether @hvg's LVs may be activated: all its PVs here (a move in progress maps them through pvmove0). */
+static int ensure_pvs_here(struct host_vg *hvg, struct rpc_error *e)
+{
+	struct vg_error err = { 0 };
+	int r = vg_store_check_complete(hvg->store, &err);
+
+	return r < 0 ? refuse(e, &err, r) : 0;
+}
+
 /*
  * Whether @hvg may change: all its PVs here, and no move in progress (the
  * allocator does not count the extents a move holds in pvmove0, so any
@@ -2256,7 +2265,7 @@ static int lv_activation(struct handler_ctx *ctx, struct json_object *params, st
 		return refuse_no_activation(e);
 	if (!ctx->dry_run) {
 		if (activate) {
-			if ((r = ensure_complete(hvg, e)) < 0)
+			if ((r = ensure_pvs_here(hvg, e)) < 0)
 				return r;
 			r = host_lv_activate(ctx->host, hvg, lv, read_only, NULL, &err);
 		} else {
@@ -2294,7 +2303,7 @@ static int vg_activation(struct handler_ctx *ctx, struct json_object *params, st
 		return r;
 	if (!ctx->host->activation)
 		return refuse_no_activation(e);
-	if (activate && (r = ensure_complete(hvg, e)) < 0)
+	if (activate && (r = ensure_pvs_here(hvg, e)) < 0)
 		return r;
 	if (!ctx->dry_run && (r = host_vg_set_active(ctx->host, hvg, activate, read_only, force, &n_done, &err)) < 0)
 		return refuse(e, &err, r);

@@ -812,6 +812,19 @@ int host_lv_reload(struct host *host, struct host_vg *hvg, const struct vg_lv *l
 	return r;
 }
 
+int host_vg_move_load(struct host *host, struct host_vg *hvg, bool mirror_next, struct vg_error *err)
+{
+	struct pv_devnums devnums = { 0 };
+	int r = pv_devnums_fill(hvg->store, &devnums);
+
+	if (r == 0)
+		r = activation_move_load(host->activation, hvg->store->vg, devnums.of_pv, mirror_next, err);
+	else
+		vg_error_set(err, r, "out of memory");
+	pv_devnums_done(&devnums);
+	return r;
+}
+
 void host_vg_sync_activation(struct host *host, struct host_vg *hvg, const struct vg *old)
 {
 	sync_activation(host, hvg, old);

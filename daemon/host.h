@@ -108,6 +108,8 @@ int host_lv_activate(struct host *host, struct host_vg *hvg, const struct vg_lv 
  * VG (also resumes it when it was suspended).
  */
 int host_lv_reload(struct host *host, struct host_vg *hvg, const struct vg_lv *lv, struct vg_error *err);
+/* Kernel backend, a move in progress: pvmove0's device made or reloaded as committed (activation_move_load). */
+int host_vg_move_load(struct host *host, struct host_vg *hvg, bool mirror_next, struct vg_error *err);
 /* Kernel backend: the LVs follow a commit made around the host (from @old to what is committed now). */
 void host_vg_sync_activation(struct host *host, struct host_vg *hvg, const struct vg *old);
 /* Kernel backend: activation_vg_set over @hvg's committed VG, its PVs' devices found once. */

@@ -217,94 +217,125 @@ static int finish(struct job *job, struct host *host, struct move_job *mj, struc
 	return JOB_STEP_DONE;
 }
 
-/* The chunk the move copies next, as the committed metadata says (0 and NULL when none is left). */
-static int next_chunk(const struct vg *vg, struct pv_move_plan **ret_plan, const struct pv_move_chunk **ret_chunk,
-		      struct vg_error *err)
-{
-	int r = pv_move_plan_from_vg(vg, ret_plan, err);
-
-	*ret_chunk = NULL;
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < (*ret_plan)->n_chunks; i++)
-		if (!(*ret_plan)->chunks[i].moved) {
-			*ret_chunk = &(*ret_plan)->chunks[i];
-			break;
-		}
-	return 0;
-}
-
 /*
- * The daemon reads PVs through the page cache, and device-mapper writes
- * past it: forget what is cached of the chunk's source, so the copy reads
- * what the LV wrote.
+ * Kernel backend, the daemon copying (no LV of the move active): LVs may
+ * have written the source through device-mapper, past the page cache the
+ * daemon reads PVs through; forget what is cached of the chunk's source.
  */
-static void forget_cached_source(const struct vg_store *store, const struct pv_move_chunk *chunk)
-{
-	const struct vg *vg = store->vg;
-	const struct blockdev *src = store->targets[chunk->src_pv_index].dev;
-	uint64_t extent_bytes = vg->extent_size_sectors * 512;
-	uint64_t from = vg->pvs[chunk->src_pv_index]->pe_start_sectors * 512 + chunk->src_pe * extent_bytes;
-
-	if (src && src->fd >= 0)
-		(void)posix_fadvise(src->fd, (off_t)from, (off_t)(chunk->extent_count * extent_bytes), POSIX_FADV_DONTNEED);
-}
-
-/*
- * Kernel backend: copy the next chunk whole while the LV mapping it is
- * suspended (device-mapper holds its I/O, what was in flight is on the
- * disk), commit it as moved, then reload the LV's table so it reads the
- * destination and resume it. I/O to that LV pauses for one chunk's copy and
- * commit. *ret_done is false when there was no active LV to hold: the
- * ordinary steps then copy the chunk.
- */
-static int step_online(struct host *host, struct move_job *mj, struct pv_move *move, struct pv_move_progress *p,
-		       bool *ret_done, struct vg_error *err)
+static void forget_cached_source(struct host *host, struct move_job *mj, struct pv_move *move)
 {
 	struct host_vg *hvg = host_find_vg(host, mj->vg_name);
 	_cleanup_(pv_move_plan_freep) struct pv_move_plan *plan = NULL;
 	const struct pv_move_chunk *chunk;
-	const struct vg_lv *lv;
-	struct dmctl_info info;
-	char lv_name[256];
+	const struct blockdev *src;
+	uint64_t extent_bytes, from;
+	size_t current = pv_move_current_chunk(move);
+
+	if (!hvg || pv_move_plan_from_vg(hvg->store->vg, &plan, NULL) < 0 || current >= plan->n_chunks)
+		return;
+	chunk = &plan->chunks[current];
+	src = hvg->store->targets[chunk->src_pv_index].dev;
+	extent_bytes = hvg->store->vg->extent_size_sectors * 512;
+	from = hvg->store->vg->pvs[chunk->src_pv_index]->pe_start_sectors * 512 + chunk->src_pe * extent_bytes;
+	if (src && src->fd >= 0)
+		(void)posix_fadvise(src->fd, (off_t)from, (off_t)(chunk->extent_count * extent_bytes),
+				    POSIX_FADV_DONTNEED);
+}
+
+/* How often the job looks at the kernel's resync of the chunk being mirrored. */
+#define MIRROR_POLL_MS 50
+
+/*
+ * Where pvmove0's chunk @index starts in its device, in sectors (chunks are
+ * its segments, one after another from 0).
+ */
+static uint64_t chunk_start_sectors(const struct vg *vg, size_t index)
+{
+	const struct vg_lv *move_lv = pv_move_lv(vg);
+
+	return move_lv && index < move_lv->n_segments ? move_lv->segments[index]->start_extent * vg->extent_size_sectors
+						       : UINT64_MAX;
+}
+
+static void wake_in_ns(struct job *job, uint64_t ns)
+{
+	job->wake_ms = job_clock_ms() + (ns + 999999) / 1000000;
+}
+
+/*
+ * Kernel backend with pvmove0 active: device-mapper copies. The first chunk
+ * not moved is a dm mirror in pvmove0's table (source first: the kernel
+ * resyncs the destination from it, and writes go to both); the LVs map onto
+ * pvmove0 and their I/O flows on. The job only looks at the mirror's status
+ * (no blocking: a poll again MIRROR_POLL_MS later), and when every region is
+ * in sync flushes the destination, commits the chunk as moved (a
+ * checkpoint) and reloads pvmove0: that chunk linear to its destination, the
+ * next one the mirror, once the bandwidth limit lets it start. A mirror on
+ * another chunk (or none) is made to match the metadata; after a restart a
+ * mirror already on the current chunk is followed as it is.
+ */
+static int step_kernel(struct job *job, struct host *host, struct move_job *mj, struct pv_move *move,
+		       struct vg_error *err)
+{
+	struct host_vg *hvg = host_find_vg(host, mj->vg_name);
+	struct activation_move_status st;
+	struct pv_move_progress p;
+	uint64_t chunk_bytes, partial;
 	int r;
 
-	*ret_done = false;
-	r = next_chunk(hvg->store->vg, &plan, &chunk, err);
-	if (r < 0 || !chunk)
-		return r;
-	forget_cached_source(hvg->store, chunk);
-	lv = chunk->lv_name ? vg_find_lv(hvg->store->vg, chunk->lv_name) : NULL;
-	if (!lv || activation_lv_info(host->activation, hvg->store->vg, lv, &info, err) < 0 || !info.exists)
-		return 0;
-	snprintf(lv_name, sizeof(lv_name), "%s", lv->name);
-	r = activation_lv_suspend(host->activation, hvg->store->vg, lv, err);
+	pv_move_get_progress(move, &p);
+	r = activation_move_status(host->activation, hvg->store->vg, &st, err);
 	if (r < 0)
-		return vg_error_prefix(err, r, "holding the I/O of LV %s/%s: ", mj->vg_name, lv_name);
-	/* what the LV wrote before the suspend is on the disk now, past our cache */
-	forget_cached_source(hvg->store, chunk);
-	do {
-		mj->header.creation_time = (int64_t)time(NULL);
-		r = pv_move_step(move, p, err);
-	} while (r == 0 && !p->checkpoint);
-	/* the commit replaced the VG model: the LV as the metadata says now */
-	lv = vg_find_lv(hvg->store->vg, lv_name);
-	if (r < 0) {
-		/* not committed: the chunk still reads from its source, where the LV's table points */
-		struct vg_error resume_err = { 0 };
+		return vg_error_prefix(err, r, "reading the status of %s: ", PV_MOVE_LV_NAME);
+	if (!st.mirroring || st.start_sectors != chunk_start_sectors(hvg->store->vg, pv_move_current_chunk(move))) {
+		/* the next chunk's copy starts when the average rate stays under the limit */
+		bool start_now = p.wait_ns == 0;
 
-		if (lv && activation_lv_resume(host->activation, hvg->store->vg, lv, &resume_err) < 0)
-			vg_log(LOG_ERR, "LV %s/%s stays suspended: %s", mj->vg_name, lv_name, resume_err.message);
+		if (start_now || st.mirroring) {
+			r = host_vg_move_load(host, hvg, start_now, err);
+			if (r < 0)
+				return vg_error_prefix(err, r, "loading %s: ", PV_MOVE_LV_NAME);
+		}
+		wake_in_ns(job, start_now ? MIRROR_POLL_MS * UINT64_C(1000000) : p.wait_ns);
+		report_progress(job, mj, &p);
+		return JOB_STEP_MORE;
+	}
+	if (!lv_mirror_status_healthy(&st.mirror))
+		return vg_error_set(err, -EIO,
+				    "the mirror of %s failed on a leg (health %s, source first): the move stops here, "
+				    "the source keeps the chunk's data; vgtool job cancel ends the move",
+				    PV_MOVE_LV_NAME, st.mirror.health);
+	if (st.mirror.in_sync_regions < st.mirror.total_regions) {
+		chunk_bytes = st.length_sectors * 512;
+		partial = chunk_bytes / st.mirror.total_regions * st.mirror.in_sync_regions;
+		p.bytes_copied += partial;
+		report_progress(job, mj, &p);
+		job->wake_ms = job_clock_ms() + MIRROR_POLL_MS;
+		return JOB_STEP_MORE;
+	}
+	mj->header.creation_time = (int64_t)time(NULL);
+	r = pv_move_commit_copied(move, &p, err);
+	if (r < 0)
 		return r;
-	}
-	r = lv ? host_lv_reload(host, hvg, lv, err) : vg_error_set(err, -ENOENT, "LV %s is gone", lv_name);
-	if (r < 0) {
-		vg_log(LOG_CRIT, "LV %s/%s: chunk committed as moved but its table not reloaded; it stays suspended "
-		       "so no write goes to the old place: %s", mj->vg_name, lv_name, err->message);
-		return vg_error_prefix(err, r, "LV %s/%s: ", mj->vg_name, lv_name);
-	}
-	*ret_done = true;
-	return 0;
+	report_progress(job, mj, &p);
+	if (p.copy_done)
+		return finish(job, host, mj, move, err);
+	/* the committed chunk reads its destination now; the next one is mirrored (or waits for the limit) */
+	r = host_vg_move_load(host, hvg, p.wait_ns == 0, err);
+	if (r < 0)
+		return vg_error_prefix(err, r, "loading %s after a checkpoint: ", PV_MOVE_LV_NAME);
+	wake_in_ns(job, p.wait_ns ? p.wait_ns : MIRROR_POLL_MS * UINT64_C(1000000));
+	return JOB_STEP_MORE;
+}
+
+/* Whether device-mapper does the copy: the kernel backend has pvmove0 active (an LV on it is). */
+static bool kernel_copies(struct host *host, struct move_job *mj)
+{
+	struct host_vg *hvg = host_find_vg(host, mj->vg_name);
+	struct dmctl_info info;
+
+	return host->activation && hvg &&
+	       activation_move_info(host->activation, hvg->store->vg, &info, NULL) == 0 && info.exists;
 }
 
 static int move_step(struct job *job, struct host *host, uint64_t budget_bytes, uint64_t deadline_ms,
@@ -323,19 +354,12 @@ static int move_step(struct job *job, struct host *host, uint64_t budget_bytes, 
 		return JOB_STEP_DONE; /* the metadata holds no move any more */
 	pv_move_get_progress(move, &p);
 	before = p.bytes_copied;
-	if (host->activation && !p.copy_done) {
-		bool done;
-
-		r = step_online(host, mj, move, &p, &done, err);
-		if (r < 0)
-			return vg_error_prefix(err, r, "VG %s: ", mj->vg_name);
-		if (done) {
-			if (p.wait_ns)
-				job->wake_ms = job_clock_ms() + (p.wait_ns + 999999) / 1000000;
-			report_progress(job, mj, &p);
-			return p.copy_done ? finish(job, host, mj, move, err) : JOB_STEP_MORE;
-		}
+	if (!p.copy_done && kernel_copies(host, mj)) {
+		r = step_kernel(job, host, mj, move, err);
+		return r < 0 ? vg_error_prefix(err, r, "VG %s: ", mj->vg_name) : r;
 	}
+	if (host->activation && !p.copy_done)
+		forget_cached_source(host, mj, move);
 	while (!p.copy_done) {
 		mj->header.creation_time = (int64_t)time(NULL);
 		r = pv_move_step(move, &p, err);
@@ -343,10 +367,10 @@ static int move_step(struct job *job, struct host *host, uint64_t budget_bytes, 
 			return vg_error_prefix(err, r, "VG %s: ", mj->vg_name);
 		if (p.wait_ns) {
 			/* over the bandwidth limit: the loop leaves this job alone until it may go on */
-			job->wake_ms = job_clock_ms() + (p.wait_ns + 999999) / 1000000;
+			wake_in_ns(job, p.wait_ns);
 			break;
 		}
-		/* the kernel backend looks at each chunk's LV before copying it (step_online) */
+		/* the kernel backend looks again before each chunk: an LV activated meanwhile makes pvmove0 copy */
 		if (p.bytes_copied - before >= budget_bytes || job_clock_ms() >= deadline_ms ||
 		    (host->activation && p.checkpoint))
 			break;

@@ -13,11 +13,18 @@
  * the engine's abort: chunks committed as moved stay on their destination,
  * the rest on their source, pvmove0 goes.
  *
- * With the kernel backend the LVs stay in use: the chunk of an active LV is
- * copied whole while its device-mapper device is suspended (its I/O held),
- * committed, and the LV's table reloaded to the new place before it
- * resumes. Not lvm2's dm-mirror method: writes to that LV wait out one
- * chunk's copy (chunks of at most JOB_PV_MOVE_ONLINE_CHUNK_BYTES).
+ * With the kernel backend the LVs stay in use, as with lvm2's pvmove:
+ * pvmove0 is a dm device (made when the first LV on it is activated, before
+ * that LV), the LVs' moved segments map onto it, and the chunk being moved
+ * is a dm mirror in its table (source first), so the kernel copies it while
+ * writes go to both sides. The job polls the mirror's status from the loop
+ * (never blocking it); once the chunk is in sync it flushes the
+ * destination, commits the chunk as moved and reloads pvmove0 with that
+ * chunk on its destination and the next one mirrored. Nothing is suspended
+ * for longer than a table swap. The last commit (or a cancel's) reloads the
+ * LVs straight onto their extents, then pvmove0's device goes. While no LV
+ * on pvmove0 is active, the daemon copies the chunks itself, as with the
+ * `none` backend.
  *
  * The host may read its VGs again at any time between two steps (a rescan
  * frees the VG stores): a step that finds another store than the one its
@@ -46,9 +53,9 @@ int job_pv_move_start(struct jobs *jobs, struct host *host, const char *vg_name,
 		      uint64_t bandwidth_bytes, struct job **ret_job, struct vg_error *err);
 
 /*
- * With the kernel backend an active LV's I/O is held while a chunk of it is
- * copied: chunks of at most this many bytes (one extent when extents are
- * larger), so the pause stays short.
+ * With the kernel backend, chunks of at most this many bytes (one extent
+ * when extents are larger): each is one mirror resync, one commit and one
+ * table swap of pvmove0, and what a crash makes the kernel copy again.
  */
 #define JOB_PV_MOVE_ONLINE_CHUNK_BYTES (UINT64_C(4) << 20)
 

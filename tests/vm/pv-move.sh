@@ -2,20 +2,24 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # PV moves with activation = "kernel" in a QEMU VM, driven through vgtool:
 #  1. an ext4 LV, mounted, with a writer running (bounded, fsync'd files),
-#     moved from vda to vdb while in use, after an inactive LV's extents: each chunk's I/O is held by a
-#     device-mapper suspend while it is copied and committed, then the LV's
-#     table is reloaded. Afterwards the LV's table names only vdb, stock
-#     lvm2 sees vda empty, e2fsck finds the filesystem clean, and every
-#     file (those written during the move included) reads back its
-#     checksum with the page cache dropped;
+#     moved from vda to vdb while in use, after an inactive LV's extents,
+#     the way lvm2's pvmove does it: while the move runs, vg_data-pvmove0 is
+#     a dm device whose table has a `mirror` row (the chunk being copied by
+#     the kernel), the LV's table maps onto pvmove0's device, and the
+#     mirror's status moves on; stock lvm2 lists pvmove0. Afterwards the
+#     LV's table names only vdb, pvmove0's device is gone, stock lvm2 sees
+#     vda empty, e2fsck finds the filesystem clean, and every file (those
+#     written during the move included) reads back its checksum with the
+#     page cache dropped;
 #  2. a slow move back to vda, the VM killed (sysrq b) once some of the
 #     mounted LV's chunks are across;
-#  3. the next boot: vgtoold activates the LV mid-move (each run mapped
-#     where the metadata says it is), resumes the move as a job and
-#     completes it; stock lvm2 read the metadata mid-move, and every
-#     checksum matches;
+#  3. the next boot: vgtoold activates pvmove0 and then the LV on it
+#     mid-move (the chunk that was being copied is mirrored again from its
+#     source), resumes the move as a job and completes it; stock lvm2 read
+#     the metadata mid-move, and every checksum matches;
 #  4. a move of the mounted LV cancelled after a checkpoint leaves it on
-#     both PVs, its table reloaded, the filesystem clean.
+#     both PVs, its table reloaded, pvmove0's device gone, the filesystem
+#     clean.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/vm/vm-lib.sh"
 require_cmd qemu-system-x86_64 cpio depmod
@@ -34,6 +38,7 @@ mkdir -p /mnt/fs
 # the devices the LV table names, as MAJ:MIN
 table_devs() { /usr/sbin/dmsetup table vg_data-lv_fs | awk "{ print \$4 }" | sort -u | tr "\n" " "; }
 devnum() { cat /sys/block/${1#/dev/}/dev; }
+move_devnum() { /usr/sbin/dmsetup info -c --noheadings -o major,minor --separator : vg_data-pvmove0 2>/dev/null; }
 check_sums() {
 	umount /mnt/fs
 	echo 3 >/proc/sys/vm/drop_caches
@@ -65,7 +70,30 @@ say "ext4 on vg_data/lv_fs (vda) with files"
 ( i=0; while [ ! -f /tmp/stop ] && [ \$i -lt 40 ]; do dd if=/dev/urandom of=/mnt/fs/w\$i bs=64k count=4 conv=fsync 2>/dev/null; i=\$((i+1)); sleep 0.1; done ) &
 writer=\$!
 sleep 0.5
-\$V pv move /dev/vda /dev/vdb --bandwidth 16M >/tmp/out 2>&1 || die "pv move: \$(cat /tmp/out)"
+\$V --json --no-wait pv move /dev/vda /dev/vdb --bandwidth 16M >/tmp/out 2>&1 || die "pv move: \$(cat /tmp/out)"
+id=\$(sed -n 's/.*"id": *\\([0-9]*\\).*/\\1/p' /tmp/out | head -n 1)
+# while it runs: pvmove0's table (a mirror row), the LV's table (onto pvmove0), the mirror's status
+: >/tmp/seen
+for i in \$(seq 600); do
+	\$V --json --no-wait job show \$id >/tmp/job 2>&1
+	grep -q '"state": *"running"' /tmp/job || break
+	mv=\$(move_devnum)
+	if [ -n "\$mv" ]; then
+		/usr/sbin/dmsetup table vg_data-pvmove0 2>/dev/null | grep -q ' mirror core 1 ' && echo mirror-table >>/tmp/seen
+		[ "\$(table_devs)" = "\$mv " ] && echo lv-on-pvmove0 >>/tmp/seen
+		/usr/sbin/dmsetup status vg_data-pvmove0 2>/dev/null | awk '\$3 == "mirror" { print "status", \$1, \$7 }' >>/tmp/seen
+		[ -s /tmp/lvs ] || /usr/sbin/lvm lvs -a --noheadings -o lv_name vg_data >/tmp/lvs 2>/dev/null || true
+	fi
+	sleep 0.1
+done
+grep -q '"state": *"done"' /tmp/job || die "the move did not end done: \$(cat /tmp/job)"
+grep -q mirror-table /tmp/seen || die "no mirror row in pvmove0's table during the move: \$(sort -u /tmp/seen)"
+grep -q lv-on-pvmove0 /tmp/seen || die "lv_fs did not map onto pvmove0 during the move: \$(sort -u /tmp/seen)"
+n_status=\$(grep '^status' /tmp/seen | sort -u | wc -l)
+[ \$n_status -ge 2 ] || die "the mirror's status did not move on: \$(grep '^status' /tmp/seen | sort -u)"
+grep -q 'pvmove0' /tmp/lvs || die "stock lvm2 did not list pvmove0 mid-move: \$(cat /tmp/lvs)"
+/usr/sbin/dmsetup info vg_data-pvmove0 >/dev/null 2>&1 && die "pvmove0's device is left after the move"
+say "during the move: pvmove0 mirrored the chunks (\$n_status distinct mirror states seen), lv_fs mapped onto it"
 touch /tmp/stop; wait \$writer
 n=\$(ls /mnt/fs | grep -c '^w')
 [ \$n -gt 3 ] || die "the writer wrote only \$n files"
@@ -113,7 +141,16 @@ start_daemon
 grep -q '"kind": *"pv.move"' /tmp/jobs || die "no pv.move job resumed: \$(cat /tmp/jobs)"
 [ -b /dev/mapper/vg_data-lv_fs ] || die "lv_fs not activated mid-move: \$(cat /tmp/vgtoold.log)"
 id=\$(sed -n 's/.*"id": *\\([0-9]*\\).*/\\1/p' /tmp/jobs | head -n 1)
-say "vgtoold resumed the move as job \$id and activated lv_fs mid-move: \$(table_devs)"
+# pvmove0 was made first and lv_fs maps onto it, unless the resumed move is over already
+mv=\$(move_devnum)
+lv_devs=\$(table_devs)
+if [ -n "\$mv" ] && [ "\$lv_devs" = "\$mv " ]; then
+	where="onto pvmove0 (\$mv)"
+else
+	\$V job wait \$id >/dev/null 2>&1 || die "lv_fs mid-move not on pvmove0 (\$lv_devs, pvmove0 \$mv) and the move not done"
+	where="the move already done: \$lv_devs"
+fi
+say "vgtoold resumed the move as job \$id and activated lv_fs mid-move, \$where"
 mount -t ext4 /dev/vg_data/lv_fs /mnt/fs || die "mount mid-move"
 \$V job wait \$id >/tmp/out 2>&1 || die "job wait: \$(cat /tmp/out)"
 [ "\$(table_devs)" = "\$(devnum /dev/vda) " ] || die "lv_fs after the resumed move: \$(/usr/sbin/dmsetup table vg_data-lv_fs)"
@@ -134,6 +171,7 @@ done
 \$V job list | grep -Eq "^ *\$id +pv.move +vg_data +cancelled" || die "job list after the cancel: \$(\$V job list)"
 [ "\$(table_devs)" = "\$(devnum /dev/vda) \$(devnum /dev/vdb) " ] || die "lv_fs after the cancel: \$(/usr/sbin/dmsetup table vg_data-lv_fs)"
 /usr/sbin/lvm lvs -a --noheadings -o lv_name vg_data 2>/dev/null | grep -q 'pvmove0' && die "pvmove0 left after the cancel"
+/usr/sbin/dmsetup info vg_data-pvmove0 >/dev/null 2>&1 && die "pvmove0's device is left after the cancel"
 check_sums "after the cancel"
 say "a move of the mounted lv_fs cancelled after \$done_bytes bytes: lv_fs on vda and vdb, e2fsck clean, checksums intact"
 umount /mnt/fs

@@ -4,7 +4,7 @@
 # initramfs made here (busybox-static, mdadm, lvm2, e2fsprogs, util-linux,
 # qemu-img and qemu-io (a hypervisor's block layer), and our binaries with
 # their shared libraries, and the modules
-# virtio_pci virtio_blk md-mod raid1 dm-mod ext4 loop with what modprobe
+# virtio_pci virtio_blk md-mod raid1 dm-mod dm-mirror (pv moves) ext4 loop with what modprobe
 # --show-depends says they need), virtio disks backed by image files.
 # Busybox's shell prefers its own applets, so guest scripts call the real
 # tools by full path (/usr/sbin/losetup, /usr/sbin/mdadm, ...).
@@ -19,7 +19,7 @@
 #
 # Needs: qemu-system-x86_64, qemu-utils, busybox-static, cpio, kmod, udev, apt-get (scripts/install-deps.sh --vm).
 VM_CACHE="${VG_VM_CACHE:-$top_builddir/tests/vm/cache}"
-VM_MODULES="virtio_pci virtio_blk md-mod raid1 dm-mod ext4 loop"
+VM_MODULES="virtio_pci virtio_blk md-mod raid1 dm-mod dm-mirror dm-region-hash dm-log ext4 loop"
 
 vm_prepare() {
 	local root="$VM_CACHE/kernel" kver

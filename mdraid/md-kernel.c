@@ -322,9 +322,53 @@ undo:
 	return r;
 }
 
+/* Kernel device names are short; a longer one is cut, never overflows. */
+static void copy_name(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+/*
+ * What holds @name open, for a refused stop: the device-mapper devices
+ * listed under /sys/block/NAME/holders by their dm names ("vg_raid-lv_files"),
+ * others by their kernel names. Empty when nothing holds it (a mount or an
+ * open file descriptor does not show there).
+ */
+static void list_holders(const char *name, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	_cleanup_(closedirp) DIR *dir = NULL;
+	struct dirent *de;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/block/%s/holders", name);
+	dir = opendir(path);
+	while (dir && (de = readdir(dir)) && used < len) {
+		char holder[256];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/dm/name", de->d_name);
+		if (read_attr(path, holder, sizeof(holder)) < 0)
+			copy_name(holder, sizeof(holder), de->d_name);
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", holder);
+	}
+}
+
 static int linux_stop(const char *name, struct vg_error *err)
 {
 	_cleanup_close_ int fd = -1;
+	char holders[512];
 	int r;
 
 	r = check_name(name, err);
@@ -333,10 +377,16 @@ static int linux_stop(const char *name, struct vg_error *err)
 	fd = open_md(name, err);
 	if (fd < 0)
 		return fd;
-	if (ioctl(fd, STOP_ARRAY, NULL) < 0)
-		return vg_error_set(err, -errno, "md array %s: STOP_ARRAY: %m%s", name,
-				    errno == EBUSY ? " (still open: mounted, or a dm device on it?)" : "");
-	return 0;
+	if (ioctl(fd, STOP_ARRAY, NULL) == 0)
+		return 0;
+	r = -errno;
+	if (r != -EBUSY)
+		return vg_error_set(err, r, "md array %s: STOP_ARRAY: %s", name, strerror(-r));
+	list_holders(name, holders, sizeof(holders));
+	if (holders[0])
+		return vg_error_set(err, r, "md array %s is in use by device-mapper devices %s: deactivate those LVs first",
+				    name, holders);
+	return vg_error_set(err, r, "md array %s is in use (mounted, or open by a program): it was left running", name);
 }
 
 struct md_kernel_state *md_kernel_state_free(struct md_kernel_state *state)
@@ -348,14 +398,6 @@ struct md_kernel_state *md_kernel_state_free(struct md_kernel_state *state)
 	return NULL;
 }
 
-/* Kernel device names are short; a longer one is cut, never overflows. */
-static void copy_name(char *dst, size_t len, const char *src)
-{
-	size_t n = strnlen(src, len - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 static int read_member(const char *name, const char *entry, struct md_kernel_member *m)
 {
@@ -391,11 +433,6 @@ static int read_member(const char *name, const char *entry, struct md_kernel_mem
 	return 0;
 }
 
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
 
 static int linux_state(const char *name, struct md_kernel_state **ret_state, struct vg_error *err)
 {

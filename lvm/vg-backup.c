@@ -193,6 +193,7 @@ void vg_backup_cache_done(struct vg_backup_cache *cache)
 {
 	vg_archive_list_free(cache->entries, cache->n_entries);
 	free(cache->vg_name);
+	vg_text_cache_free(cache->text);
 	*cache = (struct vg_backup_cache){ 0 };
 }
 
@@ -321,8 +322,11 @@ int vg_backup_write_cached(const char *state_dir, const struct vg *vg, const str
 	r = cache_load(state_dir, vg->name, path, cache, err);
 	if (r < 0)
 		return r;
+	/* without a text cache (no memory for one) every LV is rendered: slower, not wrong */
+	if (!cache->text)
+		cache->text = vg_text_cache_new();
 	strbuf_init(&sb);
-	r = vg_text_render_backup(vg, header, &sb);
+	r = vg_text_render_backup_cached(vg, header, cache->text, &sb);
 	if (r == 0)
 		r = strbuf_status(&sb);
 	if (r < 0) {

@@ -41,6 +41,7 @@ struct vg_backup_cache {
 	uint64_t current_seqno; /* of <state>/backup/<vg>, 0 when unknown or absent */
 	struct vg_archive_entry *entries;
 	size_t n_entries;
+	struct vg_text_cache *text; /* the backup form of the LVs last written; NULL: none yet */
 };
 
 /* vg_backup_write() keeping what it learns in @cache for the next call. */

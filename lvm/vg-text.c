@@ -1028,7 +1028,7 @@ int vg_text_parse(const char *text, size_t len, struct vg **ret_vg, struct vg_er
 struct vg_render {
 	struct strbuf *sb;
 	const struct vg *vg;
-	struct vg_text_cache *cache; /* raw form only; NULL: render every LV */
+	struct vg_text_cache *cache; /* NULL: render every LV */
 	bool backup;     /* tabs and comments */
 	unsigned depth;  /* nesting level of the lines being written */
 	struct name_ref *pv_keys; /* sorted PV keys, built when a verbatim segment needs them */
@@ -1690,6 +1690,7 @@ struct vg_text_cache {
 	size_t n_buckets; /* a power of two, or 0 */
 	size_t n_fragments;
 	uint64_t render; /* counts renders */
+	bool backup; /* the form of the fragments */
 	struct strbuf key; /* scratch: the key of the LV being rendered */
 };
 
@@ -1754,13 +1755,14 @@ static void key_put_words(struct strbuf *key, const struct vg_words *words)
 }
 
 /*
- * Every field put_lv() writes in the raw form, each fixed-size or
- * terminated, so two LVs have equal keys exactly when their raw texts
- * are equal.
+ * Every field put_lv() writes, each fixed-size or terminated, so two LVs
+ * have equal keys exactly when their texts are equal: the LV's own fields
+ * and the extent size its size comments (backup form) are computed from.
  */
-static void lv_key(struct strbuf *key, const struct vg_lv *lv)
+static void lv_key(struct strbuf *key, const struct vg *vg, const struct vg_lv *lv)
 {
 	strbuf_reset(key);
+	key_put(key, &vg->extent_size_sectors, sizeof(vg->extent_size_sectors));
 	key_put_str(key, lv->name);
 	key_put(key, lv->id, LVM_UUID_LEN);
 	key_put(key, &lv->status, sizeof(lv->status));
@@ -1857,18 +1859,18 @@ static void cache_sweep(struct vg_text_cache *cache)
 		}
 }
 
-/* put_lv() in the raw form, from the cache when this LV was rendered before as it is now. */
+/* put_lv(), from the cache when this LV was rendered before as it is now. */
 static void put_lv_cached(struct vg_render *r, const struct vg_lv *lv)
 {
 	struct vg_text_cache *cache = r->cache;
 	struct lv_fragment *f;
 	size_t hash, start;
 
-	if (!cache || r->backup || !lv_cacheable(lv)) {
+	if (!cache || !lv_cacheable(lv)) {
 		put_lv(r, lv);
 		return;
 	}
-	lv_key(&cache->key, lv);
+	lv_key(&cache->key, r->vg, lv);
 	if (strbuf_status(&cache->key) < 0) {
 		strbuf_reset(&cache->key);
 		put_lv(r, lv);
@@ -2010,6 +2012,12 @@ static int render(const struct vg *vg, const struct vg_text_header *header, stru
 
 	if (!vg || !vg->name)
 		return -EINVAL;
+	if (cache && cache->backup != backup) {
+		/* fragments of the other form: drop them all */
+		cache->render++;
+		cache_sweep(cache);
+		cache->backup = backup;
+	}
 	/* A rough size so a large VG does not regrow the buffer many times. */
 	strbuf_reserve(out, 1024 + vg->n_pvs * 256 + vg->n_lvs * 400);
 	if (backup) {
@@ -2050,4 +2058,10 @@ int vg_text_render_backup(const struct vg *vg, const struct vg_text_header *head
 			  struct strbuf *out)
 {
 	return render(vg, header, NULL, out, true);
+}
+
+int vg_text_render_backup_cached(const struct vg *vg, const struct vg_text_header *header,
+				 struct vg_text_cache *cache, struct strbuf *out)
+{
+	return render(vg, header, cache, out, true);
 }

@@ -44,10 +44,11 @@ int vg_text_render_raw(const struct vg *vg, const struct vg_text_header *header,
 int vg_text_render_backup(const struct vg *vg, const struct vg_text_header *header, struct strbuf *out);
 
 /*
- * The raw text of each plain LV (striped segments, no kept unknown keys)
- * from the last renders, found again by the LV's content: a commit of a
- * large VG renders only the LVs that changed. A cache belongs to one
- * renderer at a time (e.g. one vg_store); entries unused by a render are
+ * The text of each plain LV (striped segments, no kept unknown keys) from
+ * the last renders, found again by the LV's content: a commit of a large
+ * VG renders only the LVs that changed. A cache belongs to one renderer
+ * at a time (e.g. one vg_store) and to one form (raw or backup; a render
+ * in the other form empties it first); entries unused by a render are
  * dropped after it.
  */
 struct vg_text_cache;
@@ -59,3 +60,6 @@ DEFINE_CLEANUP_FUNC(struct vg_text_cache, vg_text_cache_free)
 /* vg_text_render_raw() through @cache (NULL: none): the same bytes, less work. */
 int vg_text_render_raw_cached(const struct vg *vg, const struct vg_text_header *header,
 			      struct vg_text_cache *cache, struct strbuf *out);
+/* vg_text_render_backup() through @cache (NULL: none). */
+int vg_text_render_backup_cached(const struct vg *vg, const struct vg_text_header *header,
+				 struct vg_text_cache *cache, struct strbuf *out);

@@ -1012,23 +1012,37 @@ static int setup_tz(void **state)
 	return 0;
 }
 
-static void assert_cached_render_is_plain(const struct vg *vg, struct vg_text_cache *cache, const char *what)
+static void assert_one_cached_render_is_plain(const struct vg *vg, struct vg_text_cache *cache, bool backup,
+					      const char *what)
 {
 	_cleanup_free_ char *plain = NULL, *cached = NULL;
 	size_t plain_len, cached_len;
 	struct strbuf sb;
 
-	plain = render(vg, &formats_header, false, &plain_len);
+	plain = render(vg, &formats_header, backup, &plain_len);
 	strbuf_init(&sb);
-	assert_int_equal(vg_text_render_raw_cached(vg, &formats_header, cache, &sb), 0);
+	if (backup)
+		assert_int_equal(vg_text_render_backup_cached(vg, &formats_header, cache, &sb), 0);
+	else
+		assert_int_equal(vg_text_render_raw_cached(vg, &formats_header, cache, &sb), 0);
 	cached = strbuf_steal(&sb, &cached_len);
 	assert_same_text(what, plain, plain_len, cached, cached_len);
 }
 
+/* Both forms, each through its own cache, then through one cache that changes form twice. */
+static void assert_cached_render_is_plain(const struct vg *vg, struct vg_text_cache *caches[3], const char *what)
+{
+	assert_one_cached_render_is_plain(vg, caches[0], false, what);
+	assert_one_cached_render_is_plain(vg, caches[1], true, what);
+	assert_one_cached_render_is_plain(vg, caches[2], true, what);
+	assert_one_cached_render_is_plain(vg, caches[2], false, what);
+}
+
 /*
- * The raw text through the LV cache is byte for byte the plain render: on
- * first use, when nothing changed, and after LVs were changed in every
- * field the cache keys on, renamed, hidden and removed.
+ * The raw and backup texts through the LV cache are byte for byte the
+ * plain renders: on first use, when nothing changed, and after LVs were
+ * changed in every field the cache keys on, renamed, hidden and removed,
+ * and after the extent size (of the backup's size comments) changed.
  */
 static void test_render_cache(void **state)
 {
@@ -1036,10 +1050,15 @@ static void test_render_cache(void **state)
 
 	for (size_t i = 0; i < ARRAY_SIZE(samples); i++) {
 		_cleanup_(vg_freep) struct vg *vg = load_sample(samples[i]);
-		_cleanup_(vg_text_cache_freep) struct vg_text_cache *cache = vg_text_cache_new();
+		_cleanup_(vg_text_cache_freep) struct vg_text_cache *raw = vg_text_cache_new();
+		_cleanup_(vg_text_cache_freep) struct vg_text_cache *backup = vg_text_cache_new();
+		_cleanup_(vg_text_cache_freep) struct vg_text_cache *both = vg_text_cache_new();
+		struct vg_text_cache *cache[3] = { raw, backup, both };
 		char what[128];
 
-		assert_non_null(cache);
+		assert_non_null(raw);
+		assert_non_null(backup);
+		assert_non_null(both);
 		snprintf(what, sizeof(what), "%s, first render through the cache", samples[i]);
 		assert_cached_render_is_plain(vg, cache, what);
 		snprintf(what, sizeof(what), "%s, unchanged", samples[i]);
@@ -1080,6 +1099,9 @@ static void test_render_cache(void **state)
 			vg_lv_free(vg->lvs[--vg->n_lvs]);
 		snprintf(what, sizeof(what), "%s, an LV removed", samples[i]);
 		assert_cached_render_is_plain(vg, cache, what);
+		assert_cached_render_is_plain(vg, cache, what);
+		vg->extent_size_sectors *= 2;
+		snprintf(what, sizeof(what), "%s, another extent size", samples[i]);
 		assert_cached_render_is_plain(vg, cache, what);
 	}
 }

@@ -73,7 +73,7 @@ struct server {
 	int signal_fd;
 	struct udev_monitor_watch *watch; /* devices and image files coming and going; NULL if unavailable */
 	bool rescan_pending;
-	uint64_t backups_flushed_ms;
+	uint64_t backups_due_ms; /* when a backup fell due that is not written yet; 0: none */
 	bool stopping;
 	struct connection *connections;
 	struct deferred_reply *deferred;
@@ -132,10 +132,13 @@ static void idempotency_remember(struct server *server, const char *key, const c
 }
 
 /*
- * A VG's backup file is written once the reply is out and nothing else is
- * waiting; under a stream of requests from many clients, at least this
- * often (their changes share commits anyway, and so the archive's versions).
+ * A VG's backup file is written once the reply is out and no request came
+ * for BACKUP_IDLE_MS: a client sending changes one after the other (each
+ * waiting for its reply) is not made to wait for a backup between two of
+ * them. Under a stream of requests, at least every BACKUP_MAX_DELAY_MS
+ * (the changes between share the backup, and so the archive's versions).
  */
+#define BACKUP_IDLE_MS 50
 #define BACKUP_MAX_DELAY_MS 2000
 
 static uint64_t now_ms(void)
@@ -910,16 +913,22 @@ int server_run(struct server *server, struct vg_error *err)
 	job_md_follow_all(server->jobs, server->host);
 	job_wait_ms = jobs_count_running(server->jobs) ? 0 : -1;
 	while (!server->stopping) {
-		/* a due backup is written as soon as nothing else waits, or every 2 s under load */
+		/* a due backup is written once the loop has been idle a while, or every 2 s under load */
 		bool backups_due = host_backups_due(server->host);
-		int wait_ms = backups_due ? 0 : 1000;
-		int n = epoll_wait(server->epoll_fd, events, ARRAY_SIZE(events),
-				   job_wait_ms >= 0 ? MIN(job_wait_ms, wait_ms) : wait_ms);
-		uint64_t now = now_ms();
+		int wait_ms = backups_due ? BACKUP_IDLE_MS : 1000;
+		int n;
+		uint64_t now;
 
-		if (backups_due && (n == 0 || now - server->backups_flushed_ms >= BACKUP_MAX_DELAY_MS)) {
+		if (!backups_due)
+			server->backups_due_ms = 0;
+		else if (!server->backups_due_ms)
+			server->backups_due_ms = now_ms();
+		n = epoll_wait(server->epoll_fd, events, ARRAY_SIZE(events),
+			       job_wait_ms >= 0 ? MIN(job_wait_ms, wait_ms) : wait_ms);
+		now = now_ms();
+		if (backups_due && (n == 0 || now - server->backups_due_ms >= BACKUP_MAX_DELAY_MS)) {
 			host_flush_backups(server->host);
-			server->backups_flushed_ms = now;
+			server->backups_due_ms = 0;
 		}
 
 		if (n < 0) {

@@ -488,6 +488,65 @@ static void test_abort_at_every_chunk(void **state)
 	bench_close(&b);
 }
 
+/*
+ * Chunks copied by someone else (the kernel's dm mirror): copied here by
+ * hand, then pv_move_commit_copied marks each moved; the LVs read their
+ * data through the metadata at each checkpoint and after the finish.
+ */
+static void test_commit_copied(void **state)
+{
+	struct bench b;
+	struct vg_error err = { 0 };
+	_cleanup_(pv_move_plan_freep) struct pv_move_plan *plan = NULL;
+	_cleanup_(pv_move_freep) struct pv_move *move = NULL;
+	_cleanup_free_ uint8_t *buf = malloc(EXTENT_BYTES);
+	struct pv_move_progress progress = { 0 };
+	struct pv_move_request req = { .source_pv = NULL, .max_chunk_extents = 4 };
+	uint64_t bytes = 0;
+
+	(void)state;
+	bench_open(&b);
+	req.source_pv = b.ids[0];
+	assert_int_equal(pv_move_plan(b.store->vg, &req, &plan, &err), 0);
+	assert_int_equal(plan->n_chunks, 4);
+	assert_int_equal(pv_move_start(b.store, plan, &options, &move, &err), 0);
+	for (size_t c = 0; c < plan->n_chunks; c++) {
+		const struct pv_move_chunk *chunk = &plan->chunks[c];
+		const struct vg *vg = b.store->vg;
+		size_t pv;
+		uint64_t pe;
+
+		assert_int_equal(pv_move_current_chunk(move), c);
+		for (uint64_t e = 0; e < chunk->extent_count; e++) {
+			uint64_t from = (vg->pvs[chunk->src_pv_index]->pe_start_sectors + (chunk->src_pe + e) * EXTENT_SECTORS) * 512;
+			uint64_t to = (vg->pvs[chunk->dst_pv_index]->pe_start_sectors + (chunk->dst_pe + e) * EXTENT_SECTORS) * 512;
+
+			assert_int_equal(blockdev_read(b.store->targets[chunk->src_pv_index].dev, from, buf, EXTENT_BYTES, &err), 0);
+			assert_int_equal(blockdev_write(b.store->targets[chunk->dst_pv_index].dev, to, buf, EXTENT_BYTES, &err), 0);
+		}
+		assert_int_equal(pv_move_commit_copied(move, &progress, &err), 0);
+		bytes += chunk->extent_count * EXTENT_BYTES;
+		assert_true(progress.checkpoint);
+		assert_int_equal(progress.chunks_moved, c + 1);
+		assert_int_equal(progress.bytes_copied, bytes);
+		assert_int_equal(progress.copy_done, c + 1 == plan->n_chunks);
+		/* the committed metadata reads the chunk from its destination now */
+		assert_int_equal(pv_move_map_extent(b.store->vg, vg_find_lv(b.store->vg, chunk->lv_name),
+						    chunk->lv_start_extent, &pv, &pe, &err), 0);
+		assert_int_equal(pv, chunk->dst_pv_index);
+		assert_int_equal(pe, chunk->dst_pe);
+		lv_patterns(&b, true, "after a chunk copied elsewhere");
+	}
+	assert_int_equal(pv_move_current_chunk(move), plan->n_chunks);
+	assert_int_equal(pv_move_commit_copied(move, &progress, &err), -EBUSY);
+	assert_int_equal(pv_move_finish(move, &err), 0);
+	check_all_off_pv0(b.store->vg);
+	bench_load(&b);
+	check_all_off_pv0(b.store->vg);
+	lv_patterns(&b, true, "finished from chunks copied elsewhere");
+	bench_close(&b);
+}
+
 /* A crash at each write of an abort's commit: the move is either still there (abort again) or gone; data intact. */
 static void test_crash_during_abort(void **state)
 {
@@ -780,6 +839,7 @@ int main(void)
 		cmocka_unit_test(test_evacuate_empty_pv_and_bandwidth),
 		cmocka_unit_test(test_resume_lvm2_form),
 		cmocka_unit_test(test_crash_at_every_write),
+		cmocka_unit_test(test_commit_copied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

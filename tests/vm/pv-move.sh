@@ -73,7 +73,7 @@ sleep 0.5
 \$V --json --no-wait pv move /dev/vda /dev/vdb --bandwidth 16M >/tmp/out 2>&1 || die "pv move: \$(cat /tmp/out)"
 id=\$(sed -n 's/.*"id": *\\([0-9]*\\).*/\\1/p' /tmp/out | head -n 1)
 # while it runs: pvmove0's table (a mirror row), the LV's table (onto pvmove0), the mirror's status
-: >/tmp/seen
+: >/tmp/seen; : >/tmp/lvs
 for i in \$(seq 600); do
 	\$V --json --no-wait job show \$id >/tmp/job 2>&1
 	grep -q '"state": *"running"' /tmp/job || break
@@ -82,7 +82,8 @@ for i in \$(seq 600); do
 		/usr/sbin/dmsetup table vg_data-pvmove0 2>/dev/null | grep -q ' mirror core 1 ' && echo mirror-table >>/tmp/seen
 		[ "\$(table_devs)" = "\$mv " ] && echo lv-on-pvmove0 >>/tmp/seen
 		/usr/sbin/dmsetup status vg_data-pvmove0 2>/dev/null | awk '\$3 == "mirror" { print "status", \$1, \$7 }' >>/tmp/seen
-		[ -s /tmp/lvs ] || /usr/sbin/lvm lvs -a --noheadings -o lv_name vg_data >/tmp/lvs 2>/dev/null || true
+		# stock lvm2 reads the metadata of each checkpoint, and pvmove0's progress from the kernel
+		/usr/sbin/lvm lvs -a --noheadings -o lv_name,copy_percent vg_data 2>/dev/null | grep pvmove0 >>/tmp/lvs
 	fi
 	sleep 0.1
 done
@@ -93,7 +94,7 @@ n_status=\$(grep '^status' /tmp/seen | sort -u | wc -l)
 [ \$n_status -ge 2 ] || die "the mirror's status did not move on: \$(grep '^status' /tmp/seen | sort -u)"
 grep -q 'pvmove0' /tmp/lvs || die "stock lvm2 did not list pvmove0 mid-move: \$(cat /tmp/lvs)"
 /usr/sbin/dmsetup info vg_data-pvmove0 >/dev/null 2>&1 && die "pvmove0's device is left after the move"
-say "during the move: pvmove0 mirrored the chunks (\$n_status distinct mirror states seen), lv_fs mapped onto it"
+say "during the move: pvmove0 mirrored the chunks (\$n_status distinct mirror states seen), lv_fs mapped onto it; stock lvs -a: \$(awk '{ print \$2 }' /tmp/lvs | tr '\\n' ' ')"
 touch /tmp/stop; wait \$writer
 n=\$(ls /mnt/fs | grep -c '^w')
 [ \$n -gt 3 ] || die "the writer wrote only \$n files"
@@ -177,6 +178,27 @@ say "a move of the mounted lv_fs cancelled after \$done_bytes bytes: lv_fs on vd
 umount /mnt/fs
 [ -b /dev/mapper/vg_data-lv_off ] || \$V lv activate vg_data/lv_off >/dev/null || die "lv activate lv_off"
 [ "\$(/usr/sbin/sha256sum </dev/vg_data/lv_off)" = "\$off_sum" ] || die "lv_off changed by the moves"
+
+# --- 5. an inactive LV moved: the daemon copies (no pvmove0 device); activated mid-move, pvmove0 comes first ---
+\$V lv deactivate vg_data/lv_off >/dev/null || die "lv deactivate lv_off"
+off_src=\$(/usr/sbin/lvm lvs --noheadings -o devices vg_data/lv_off 2>/dev/null | sed 's/(.*//; s/ //g')
+case "\$off_src" in /dev/vda) off_dst=/dev/vdb ;; /dev/vdb) off_dst=/dev/vda ;; *) die "stock lvm2: lv_off on \$off_src" ;; esac
+\$V --json --no-wait pv move \$off_src \$off_dst --lv vg_data/lv_off --bandwidth 1M >/tmp/out 2>&1 || die "pv move lv_off: \$(cat /tmp/out)"
+id=\$(sed -n 's/.*"id": *\([0-9]*\).*/\1/p' /tmp/out | head -n 1)
+sleep 1
+\$V --json --no-wait job show \$id | grep -q '"state": *"running"' || die "the move of lv_off is not running: \$(\$V job list)"
+/usr/sbin/dmsetup info vg_data-pvmove0 >/dev/null 2>&1 && die "pvmove0 is a device while no LV on it is active"
+\$V lv activate vg_data/lv_off >/tmp/out 2>&1 || die "lv activate mid-move: \$(cat /tmp/out)"
+mv=\$(move_devnum)
+[ -n "\$mv" ] || die "lv_off activated mid-move without a pvmove0 device"
+off_devs=\$(/usr/sbin/dmsetup table vg_data-lv_off | awk '{ print \$4 }' | sort -u | tr "\\n" " ")
+[ "\$off_devs" = "\$mv " ] || die "lv_off activated mid-move maps onto \$off_devs, not pvmove0 (\$mv)"
+\$V job wait \$id >/tmp/out 2>&1 || die "job wait lv_off: \$(cat /tmp/out)"
+/usr/sbin/dmsetup info vg_data-pvmove0 >/dev/null 2>&1 && die "pvmove0's device is left after lv_off's move"
+[ "\$(/usr/sbin/dmsetup table vg_data-lv_off | awk '{ print \$4 }' | sort -u)" = "\$(devnum \$off_dst)" ] ||
+	die "lv_off after its move: \$(/usr/sbin/dmsetup table vg_data-lv_off)"
+[ "\$(/usr/sbin/sha256sum </dev/vg_data/lv_off)" = "\$off_sum" ] || die "lv_off changed by its move"
+say "lv_off moved \$off_src -> \$off_dst: copied by vgtoold while inactive, activated mid-move onto pvmove0 (\$mv), intact"
 stop_daemon
 EOG
 

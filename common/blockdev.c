@@ -367,18 +367,94 @@ int blockdev_flush(struct blockdev *dev, struct vg_error *err)
 }
 
 struct flush_job {
-	pthread_t thread;
-	bool started;
+	struct flush_job *next; /* in the pool's queue */
 	struct blockdev *dev;
 	int result;
+	bool done;      /* set under the pool's lock for a queued job */
+	bool by_caller; /* run by the calling thread itself */
 };
 
-static void *flush_job_run(void *arg)
-{
-	struct flush_job *job = arg;
+/*
+ * Threads that flush for blockdev_flush_all(), started on first need and
+ * kept: starting a thread per device and round cost more than a fast
+ * flush. Every queued job has a free thread promised to it (`free_threads`
+ * counts those not promised yet), so a job never waits for another's flush.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t work; /* a job was queued */
+	pthread_cond_t done; /* a job finished */
+	struct flush_job *queue;
+	size_t free_threads;
+} flush_pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0 };
 
-	job->result = job->dev->ops->flush(job->dev);
+static int flush_job_run(struct flush_job *job)
+{
+	return job->dev->ops->flush(job->dev);
+}
+
+static void *flush_thread_run(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&flush_pool.lock);
+	for (;;) {
+		struct flush_job *job;
+
+		while (!flush_pool.queue)
+			pthread_cond_wait(&flush_pool.work, &flush_pool.lock);
+		job = flush_pool.queue;
+		flush_pool.queue = job->next;
+		pthread_mutex_unlock(&flush_pool.lock);
+		int result = flush_job_run(job);
+		pthread_mutex_lock(&flush_pool.lock);
+		job->result = result;
+		job->done = true;
+		flush_pool.free_threads++;
+		pthread_cond_broadcast(&flush_pool.done);
+	}
 	return NULL;
+}
+
+/* A child of fork() has none of the pool's threads. */
+static void flush_pool_forget(void)
+{
+	pthread_mutex_init(&flush_pool.lock, NULL);
+	pthread_cond_init(&flush_pool.work, NULL);
+	pthread_cond_init(&flush_pool.done, NULL);
+	flush_pool.queue = NULL;
+	flush_pool.free_threads = 0;
+}
+
+static void flush_pool_register_fork(void)
+{
+	pthread_atfork(NULL, NULL, flush_pool_forget);
+}
+
+/* Queue @job for a pool thread (the lock held); false when no thread is free and none can be started. */
+static bool flush_pool_queue(struct flush_job *job)
+{
+	static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&fork_once, flush_pool_register_fork);
+	if (flush_pool.free_threads == 0) {
+		pthread_attr_t attr;
+		pthread_t thread;
+		bool started;
+
+		if (pthread_attr_init(&attr) != 0)
+			return false;
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		started = pthread_create(&thread, &attr, flush_thread_run, NULL) == 0;
+		pthread_attr_destroy(&attr);
+		if (!started)
+			return false;
+		flush_pool.free_threads++;
+	}
+	flush_pool.free_threads--;
+	job->next = flush_pool.queue;
+	flush_pool.queue = job;
+	pthread_cond_signal(&flush_pool.work);
+	return true;
 }
 
 int blockdev_flush_all(struct blockdev *const *devs, size_t n, struct vg_error *err)
@@ -405,20 +481,30 @@ int blockdev_flush_all(struct blockdev *const *devs, size_t n, struct vg_error *
 		return 0;
 	}
 
-	/* The caller's thread takes the first device while the others wait on theirs. */
+	/* The caller's thread takes the first device (and any no pool thread could take). */
+	pthread_mutex_lock(&flush_pool.lock);
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].dev = devs[i];
-		if (i > 0 && !devs[i]->read_only)
-			jobs[i].started = pthread_create(&jobs[i].thread, NULL, flush_job_run, &jobs[i]) == 0;
+		if (devs[i]->read_only)
+			jobs[i].done = true;
+		else
+			jobs[i].by_caller = i == 0 || !flush_pool_queue(&jobs[i]);
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (jobs[i].started)
-			pthread_join(jobs[i].thread, NULL);
-		else if (!devs[i]->read_only)
-			flush_job_run(&jobs[i]); /* the first device, or no thread could be made */
+	pthread_mutex_unlock(&flush_pool.lock);
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].by_caller)
+			jobs[i].result = flush_job_run(&jobs[i]);
+	pthread_mutex_lock(&flush_pool.lock);
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].by_caller)
+			jobs[i].done = true;
+	for (size_t i = 0; i < n; i++)
+		while (!jobs[i].done)
+			pthread_cond_wait(&flush_pool.done, &flush_pool.lock);
+	pthread_mutex_unlock(&flush_pool.lock);
+	for (size_t i = 0; i < n; i++)
 		if (jobs[i].result < 0 && r == 0)
 			r = vg_error_set(err, jobs[i].result, "%s: flush failed: %s", devs[i]->path,
 					 strerror(-jobs[i].result));
-	}
 	return r;
 }

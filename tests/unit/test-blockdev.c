@@ -2,6 +2,7 @@
 /* struct blockdev on image files and on memory with injected faults. */
 #include <stdarg.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -140,6 +141,52 @@ static void test_flush_all_files(void **state)
 		blockdev_close(devs[i]);
 }
 
+struct flush_all_worker {
+	struct blockdev *devs[3];
+	int failures;
+};
+
+static void *flush_all_repeatedly(void *arg)
+{
+	struct flush_all_worker *w = arg;
+
+	for (int round = 0; round < 50; round++) {
+		struct vg_error err = { 0 };
+
+		if (blockdev_flush_all(w->devs, 3, &err) != 0)
+			w->failures++;
+	}
+	return NULL;
+}
+
+/* Callers on several threads at once, round after round: the flushing threads are shared and reused. */
+static void test_flush_all_from_threads(void **state)
+{
+	struct flush_all_worker workers[4];
+	pthread_t threads[4];
+	struct vg_error err = { 0 };
+
+	for (size_t t = 0; t < 4; t++) {
+		workers[t].failures = 0;
+		for (size_t i = 0; i < 3; i++)
+			assert_int_equal(blockdev_open(image_path, 0, &workers[t].devs[i], &err), 0);
+		assert_int_equal(blockdev_write(workers[t].devs[0], t, "w", 1, &err), 0);
+	}
+	for (size_t t = 0; t < 4; t++)
+		assert_int_equal(pthread_create(&threads[t], NULL, flush_all_repeatedly, &workers[t]), 0);
+	for (size_t t = 0; t < 4; t++) {
+		char out[5] = { 0 };
+
+		assert_int_equal(pthread_join(threads[t], NULL), 0);
+		assert_int_equal(workers[t].failures, 0);
+		assert_int_equal(blockdev_read(workers[t].devs[1], 0, out, 4, &err), 0);
+		assert_string_equal(out, "wwww");
+	}
+	for (size_t t = 0; t < 4; t++)
+		for (size_t i = 0; i < 3; i++)
+			blockdev_close(workers[t].devs[i]);
+}
+
 static void test_flush_all_reports_the_failing_device(void **state)
 {
 	struct blockdev_faults faults = { 0 };
@@ -198,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_memory_write_fault_and_power_cut),
 		cmocka_unit_test(test_memory_torn_write),
 		cmocka_unit_test_setup_teardown(test_flush_all_files, make_image, remove_image),
+		cmocka_unit_test_setup_teardown(test_flush_all_from_threads, make_image, remove_image),
 		cmocka_unit_test(test_flush_all_reports_the_failing_device),
 		cmocka_unit_test(test_memory_read_fault),
 	};

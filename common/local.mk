@@ -5,6 +5,7 @@ common_libvgcommon_a_CPPFLAGS = $(CPPFLAGS_COMMON)
 common_libvgcommon_a_SOURCES = \
 	common/macro.h \
 	common/endian-le.h \
+	common/hash.h \
 	common/error.c common/error.h \
 	common/log.c common/log.h \
 	common/blockdev.c common/blockdev.h \

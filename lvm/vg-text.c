@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hash.h"
 #include "vg-text.h"
 
 #define VG_TEXT_CONTENTS "Text Format Volume Group"
@@ -1790,15 +1791,6 @@ static void lv_key(struct strbuf *key, const struct vg *vg, const struct vg_lv *
 	}
 }
 
-static size_t key_hash(const char *key, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)key[i]) * 0x100000001b3u;
-	return (size_t)(h ^ (h >> 32));
-}
-
 static struct lv_fragment *cache_find(struct vg_text_cache *cache, const char *key, size_t key_len, size_t hash)
 {
 	if (cache->n_buckets == 0)
@@ -1876,7 +1868,7 @@ static void put_lv_cached(struct vg_render *r, const struct vg_lv *lv)
 		put_lv(r, lv);
 		return;
 	}
-	hash = key_hash(cache->key.data, cache->key.len);
+	hash = hash_bytes(cache->key.data, cache->key.len);
 	f = cache_find(cache, cache->key.data, cache->key.len, hash);
 	if (f) {
 		f->used = cache->render;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hash.h"
 #include "vg.h"
 
 /* lvm2's NAME_LEN is 128 including the NUL. */
@@ -501,15 +502,6 @@ static int vg_pe_run_cmp(const void *a, const void *b)
  * Names and ids must be unique. A hash set keeps this linear: a VG of
  * 10 000 LVs is validated before every commit.
  */
-static size_t vg_text_hash(const char *text, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)text[i]) * 0x100000001b3u;
-	return (size_t)(h ^ (h >> 32));
-}
-
 /*
  * Add @text to the open-addressed set @slots of @mask + 1 entries: an id
  * (LVM_UUID_LEN bytes, @is_id) or a C string. Returns false when an equal
@@ -519,7 +511,7 @@ static bool vg_unique_add(const char **slots, size_t mask, const char *text, boo
 {
 	size_t len = is_id ? LVM_UUID_LEN : strlen(text);
 
-	for (size_t i = vg_text_hash(text, len) & mask;; i = (i + 1) & mask) {
+	for (size_t i = hash_bytes(text, len) & mask;; i = (i + 1) & mask) {
 		if (!slots[i]) {
 			slots[i] = text;
 			return true;

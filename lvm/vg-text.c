@@ -1691,6 +1691,7 @@ struct vg_text_cache {
 	size_t n_buckets; /* a power of two, or 0 */
 	size_t n_fragments;
 	uint64_t render; /* counts renders */
+	size_t used; /* fragments the current render used */
 	bool backup; /* the form of the fragments */
 	struct strbuf key; /* scratch: the key of the LV being rendered */
 };
@@ -1834,7 +1835,7 @@ static void cache_add(struct vg_text_cache *cache, const char *key, size_t key_l
 	cache->n_fragments++;
 }
 
-/* Drop the fragments the last render did not use: LVs removed or changed. */
+/* Drop the fragments the current render did not use: LVs removed or changed. */
 static void cache_sweep(struct vg_text_cache *cache)
 {
 	for (size_t b = 0; b < cache->n_buckets; b++)
@@ -1872,13 +1873,16 @@ static void put_lv_cached(struct vg_render *r, const struct vg_lv *lv)
 	f = cache_find(cache, cache->key.data, cache->key.len, hash);
 	if (f) {
 		f->used = cache->render;
+		cache->used++;
 		strbuf_append(r->sb, f->bytes + f->key_len, f->text_len);
 		return;
 	}
 	start = r->sb->len;
 	put_lv(r, lv);
-	if (strbuf_status(r->sb) == 0)
+	if (strbuf_status(r->sb) == 0) {
 		cache_add(cache, cache->key.data, cache->key.len, hash, r->sb->data + start, r->sb->len - start);
+		cache->used++;
+	}
 }
 
 static void put_vg(struct vg_render *r)
@@ -2021,7 +2025,13 @@ static int render(const struct vg *vg, const struct vg_text_header *header, stru
 	}
 	free(r.pv_keys);
 	if (cache) {
-		cache_sweep(cache);
+		/*
+		 * A sweep visits every fragment: only once the unused ones (LVs
+		 * removed or changed since) are an eighth of the used ones.
+		 */
+		if (cache->n_fragments - MIN(cache->used, cache->n_fragments) > cache->used / 8 + 64)
+			cache_sweep(cache);
+		cache->used = 0;
 		cache->render++;
 	}
 	if (strbuf_status(out) < 0) {

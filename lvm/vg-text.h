@@ -48,8 +48,8 @@ int vg_text_render_backup(const struct vg *vg, const struct vg_text_header *head
  * the last renders, found again by the LV's content: a commit of a large
  * VG renders only the LVs that changed. A cache belongs to one renderer
  * at a time (e.g. one vg_store) and to one form (raw or backup; a render
- * in the other form empties it first); entries unused by a render are
- * dropped after it.
+ * in the other form empties it first); entries a render did not use are
+ * dropped after one once they are more than an eighth of those it used.
  */
 struct vg_text_cache;
 

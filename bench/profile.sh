@@ -12,7 +12,8 @@
 #                   $PROFILE_OPS pairs, default 20)
 #   throughput LVS  16 clients creating and removing, VG of LVS LVs
 #   startup LVS     start-up to lv.list, 64 PVs, LVS LVs in 4 VGs (default 2000)
-# Results: DIR/WORKLOAD-LVS.{callgrind,incl.txt,self.txt} (default DIR /tmp/vgtool-profile).
+# Results: DIR/WORKLOAD-LVS.{callgrind,incl.txt,self.txt,syscalls.txt,perf.txt}
+# (default DIR /tmp/vgtool-profile; perf only where it is installed).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 require_cmd valgrind callgrind_annotate callgrind_control
@@ -81,6 +82,19 @@ else
 		wait "$strace_pid" || true
 		echo "== system calls of vgtoold during the workload ($OUT.syscalls.txt)"
 		head -14 "$OUT.syscalls.txt"
+	fi
+	if command -v perf >/dev/null; then
+		# native cycles, the kernel's share (page faults, the flushes' CPU) included
+		perf record -q -F 4999 -o "$OUT.perf.data" -p "$VGTOOLD_PID" 2>/dev/null &
+		perf_pid=$!
+		sleep 0.5
+		workload >/dev/null
+		kill -INT "$perf_pid"
+		wait "$perf_pid" || true
+		perf report -q -i "$OUT.perf.data" --no-children --sort dso,symbol 2>/dev/null |
+			grep -v '^$' >"$OUT.perf.txt" || true
+		echo "== native cycles of vgtoold during the workload, by function ($OUT.perf.txt)"
+		head -25 "$OUT.perf.txt"
 	fi
 fi
 stop_daemon

@@ -302,8 +302,9 @@ static int step_kernel(struct job *job, struct host *host, struct move_job *mj, 
 	}
 	if (!lv_mirror_status_healthy(&st.mirror))
 		return vg_error_set(err, -EIO,
-				    "the mirror of %s failed on a leg (health %s, source first): the move stops here, "
-				    "the source keeps the chunk's data; vgtool job cancel ends the move",
+				    "the mirror of %s failed on a leg (health %s, source first): the move stops here with "
+				    "the chunk's data on its source, and goes on from its last checkpoint when vgtoold "
+				    "starts again",
 				    PV_MOVE_LV_NAME, st.mirror.health);
 	if (st.mirror.in_sync_regions < st.mirror.total_regions) {
 		chunk_bytes = st.length_sectors * 512;

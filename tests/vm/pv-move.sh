@@ -72,22 +72,21 @@ writer=\$!
 sleep 0.5
 \$V --json --no-wait pv move /dev/vda /dev/vdb --bandwidth 16M >/tmp/out 2>&1 || die "pv move: \$(cat /tmp/out)"
 id=\$(sed -n 's/.*"id": *\\([0-9]*\\).*/\\1/p' /tmp/out | head -n 1)
-# while it runs: pvmove0's table (a mirror row), the LV's table (onto pvmove0), the mirror's status
+# while it runs (until pvmove0's device goes): its table (a mirror row), the LV's table (onto pvmove0),
+# the mirror's status; looked at often and cheaply, as the mirror row is there only while a chunk copies
 : >/tmp/seen; : >/tmp/lvs
-for i in \$(seq 600); do
-	\$V --json --no-wait job show \$id >/tmp/job 2>&1
-	grep -q '"state": *"running"' /tmp/job || break
-	mv=\$(move_devnum)
-	if [ -n "\$mv" ]; then
-		/usr/sbin/dmsetup table vg_data-pvmove0 2>/dev/null | grep -q ' mirror core 1 ' && echo mirror-table >>/tmp/seen
-		[ "\$(table_devs)" = "\$mv " ] && echo lv-on-pvmove0 >>/tmp/seen
-		/usr/sbin/dmsetup status vg_data-pvmove0 2>/dev/null | awk '\$3 == "mirror" { print "status", \$1, \$7 }' >>/tmp/seen
-		# stock lvm2 reads the metadata of each checkpoint, and pvmove0's progress from the kernel
-		/usr/sbin/lvm lvs -a --noheadings -o lv_name,copy_percent vg_data 2>/dev/null | grep pvmove0 >>/tmp/lvs
+for i in \$(seq 1500); do
+	if ! /usr/sbin/dmsetup table vg_data-pvmove0 >/tmp/table 2>/dev/null; then
+		[ -s /tmp/seen ] && break
+		sleep 0.05; continue
 	fi
-	sleep 0.1
+	grep -q ' mirror core 1 ' /tmp/table && echo mirror-table >>/tmp/seen
+	/usr/sbin/dmsetup status vg_data-pvmove0 2>/dev/null | awk '\$3 == "mirror" { print "status", \$1, \$7 }' >>/tmp/seen
+	[ "\$(table_devs)" = "\$(move_devnum) " ] && echo lv-on-pvmove0 >>/tmp/seen
+	# now and then, stock lvm2 reads the metadata of a checkpoint, and pvmove0's progress from the kernel
+	[ \$((i % 8)) = 1 ] && /usr/sbin/lvm lvs -a --noheadings -o lv_name,copy_percent vg_data 2>/dev/null | grep pvmove0 >>/tmp/lvs || true
 done
-grep -q '"state": *"done"' /tmp/job || die "the move did not end done: \$(cat /tmp/job)"
+\$V job wait \$id >/tmp/job 2>&1 || die "the move failed: \$(cat /tmp/job)"
 grep -q mirror-table /tmp/seen || die "no mirror row in pvmove0's table during the move: \$(sort -u /tmp/seen)"
 grep -q lv-on-pvmove0 /tmp/seen || die "lv_fs did not map onto pvmove0 during the move: \$(sort -u /tmp/seen)"
 n_status=\$(grep '^status' /tmp/seen | sort -u | wc -l)
@@ -193,12 +192,19 @@ mv=\$(move_devnum)
 [ -n "\$mv" ] || die "lv_off activated mid-move without a pvmove0 device"
 off_devs=\$(/usr/sbin/dmsetup table vg_data-lv_off | awk '{ print \$4 }' | sort -u | tr "\\n" " ")
 [ "\$off_devs" = "\$mv " ] || die "lv_off activated mid-move maps onto \$off_devs, not pvmove0 (\$mv)"
+# vgtoold restarted mid-move: pvmove0 and lv_off stay as they are, the new job follows pvmove0's mirror
+stop_daemon
+[ "\$(move_devnum)" = "\$mv" ] || die "pvmove0's device changed while vgtoold was stopped"
+start_daemon
+\$V --json job list >/tmp/jobs 2>&1
+id=\$(sed -n 's/.*"id": *\([0-9]*\).*/\1/p' /tmp/jobs | head -n 1)
+grep -q '"kind": *"pv.move"' /tmp/jobs || die "no pv.move job resumed after the restart: \$(cat /tmp/jobs)"
 \$V job wait \$id >/tmp/out 2>&1 || die "job wait lv_off: \$(cat /tmp/out)"
 /usr/sbin/dmsetup info vg_data-pvmove0 >/dev/null 2>&1 && die "pvmove0's device is left after lv_off's move"
 [ "\$(/usr/sbin/dmsetup table vg_data-lv_off | awk '{ print \$4 }' | sort -u)" = "\$(devnum \$off_dst)" ] ||
 	die "lv_off after its move: \$(/usr/sbin/dmsetup table vg_data-lv_off)"
 [ "\$(/usr/sbin/sha256sum </dev/vg_data/lv_off)" = "\$off_sum" ] || die "lv_off changed by its move"
-say "lv_off moved \$off_src -> \$off_dst: copied by vgtoold while inactive, activated mid-move onto pvmove0 (\$mv), intact"
+say "lv_off moved \$off_src -> \$off_dst: copied by vgtoold while inactive, activated mid-move onto pvmove0 (\$mv), vgtoold restarted, intact"
 stop_daemon
 EOG
 

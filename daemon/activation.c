@@ -400,6 +400,33 @@ static int sync_lv(struct activation *act, const struct vg *old, const struct vg
 	return 0;
 }
 
+/*
+ * A VG-pvmove0 device that the metadata no longer explains: a move ended
+ * (its last commit made) but vgtoold stopped before the device went. Its
+ * active LVs are reloaded off it, then it is removed, so that a later move
+ * does not find it with an old table.
+ */
+static int drop_stale_move(struct activation *act, const struct vg *vg, const char *const *pv_devices,
+			   const struct dmctl_names *active, struct vg_error *err)
+{
+	char name[LV_DM_NAME_MAX + 1];
+	int r = lv_dm_name(vg->name, PV_MOVE_LV_NAME, name, err);
+
+	if (r < 0 || !dmctl_names_has(active, name))
+		return r;
+	for (size_t l = 0; l < vg->n_lvs; l++) {
+		struct lv_names names;
+
+		if (!(vg->lvs[l]->status & LV_STATUS_VISIBLE) || lv_names(vg, vg->lvs[l], &names, err) < 0 ||
+		    !dmctl_names_has(active, names.name))
+			continue;
+		r = activation_lv_reload(act, vg, vg->lvs[l], pv_devices, err);
+		if (r < 0)
+			return r;
+	}
+	return act->dm->ops->remove(act->dm, name, err);
+}
+
 int activation_sync_vg(struct activation *act, const struct vg *old, const struct vg *new,
 		       const char *const *new_pv_devices, struct vg_error *err)
 {
@@ -411,6 +438,23 @@ int activation_sync_vg(struct activation *act, const struct vg *old, const struc
 	/* activating a whole VG: one list of what exists instead of a look per LV */
 	if (!old && new && (r = activation_list(act, &active, err)) < 0)
 		return r;
+	if (!old && new && !pv_move_in_progress(new)) {
+		e = (struct vg_error){ 0 };
+		r = drop_stale_move(act, new, new_pv_devices, &active, &e);
+		if (r < 0)
+			note_failure(&first, &first_r, &n_failed, r, &e);
+	}
+	/* a move starts: a pvmove0 device found there is from an earlier one, its table is made anew */
+	if (old && new && !pv_move_in_progress(old) && pv_move_in_progress(new)) {
+		struct dmctl_info info;
+
+		e = (struct vg_error){ 0 };
+		r = activation_move_info(act, new, &info, &e);
+		if (r == 0 && info.exists)
+			r = activation_move_load(act, new, new_pv_devices, true, &e);
+		if (r < 0)
+			note_failure(&first, &first_r, &n_failed, r, &e);
+	}
 	for (size_t l = 0; new && l < new->n_lvs; l++) {
 		const struct vg_lv *lv = new->lvs[l];
 

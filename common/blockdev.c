@@ -366,77 +366,80 @@ int blockdev_flush(struct blockdev *dev, struct vg_error *err)
 	return 0;
 }
 
-struct flush_job {
-	struct flush_job *next; /* in the pool's queue */
-	struct blockdev *dev;
+struct device_job {
+	struct device_job *next; /* in the pool's queue */
+	blockdev_job_fn *fn;
+	void *ctx;
+	size_t index;
+	struct vg_error err;
 	int result;
 	bool done;      /* set under the pool's lock for a queued job */
 	bool by_caller; /* run by the calling thread itself */
 };
 
 /*
- * Threads that flush for blockdev_flush_all(), started on first need and
- * kept: starting a thread per device and round cost more than a fast
+ * Threads that run the jobs of blockdev_run_all(), started on first need
+ * and kept: starting a thread per device and round cost more than a fast
  * flush. Every queued job has a free thread promised to it (`free_threads`
- * counts those not promised yet), so a job never waits for another's flush.
+ * counts those not promised yet), so a job never waits for another's.
  */
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t work; /* a job was queued */
 	pthread_cond_t done; /* a job finished */
-	struct flush_job *queue;
+	struct device_job *queue;
 	size_t free_threads;
-} flush_pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0 };
+} job_pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0 };
 
-static int flush_job_run(struct flush_job *job)
+static int device_job_run(struct device_job *job)
 {
-	return job->dev->ops->flush(job->dev);
+	return job->fn(job->ctx, job->index, &job->err);
 }
 
-static void *flush_thread_run(void *arg)
+static void *job_thread_run(void *arg)
 {
 	(void)arg;
-	pthread_mutex_lock(&flush_pool.lock);
+	pthread_mutex_lock(&job_pool.lock);
 	for (;;) {
-		struct flush_job *job;
+		struct device_job *job;
 
-		while (!flush_pool.queue)
-			pthread_cond_wait(&flush_pool.work, &flush_pool.lock);
-		job = flush_pool.queue;
-		flush_pool.queue = job->next;
-		pthread_mutex_unlock(&flush_pool.lock);
-		int result = flush_job_run(job);
-		pthread_mutex_lock(&flush_pool.lock);
+		while (!job_pool.queue)
+			pthread_cond_wait(&job_pool.work, &job_pool.lock);
+		job = job_pool.queue;
+		job_pool.queue = job->next;
+		pthread_mutex_unlock(&job_pool.lock);
+		int result = device_job_run(job);
+		pthread_mutex_lock(&job_pool.lock);
 		job->result = result;
 		job->done = true;
-		flush_pool.free_threads++;
-		pthread_cond_broadcast(&flush_pool.done);
+		job_pool.free_threads++;
+		pthread_cond_broadcast(&job_pool.done);
 	}
 	return NULL;
 }
 
 /* A child of fork() has none of the pool's threads. */
-static void flush_pool_forget(void)
+static void job_pool_forget(void)
 {
-	pthread_mutex_init(&flush_pool.lock, NULL);
-	pthread_cond_init(&flush_pool.work, NULL);
-	pthread_cond_init(&flush_pool.done, NULL);
-	flush_pool.queue = NULL;
-	flush_pool.free_threads = 0;
+	pthread_mutex_init(&job_pool.lock, NULL);
+	pthread_cond_init(&job_pool.work, NULL);
+	pthread_cond_init(&job_pool.done, NULL);
+	job_pool.queue = NULL;
+	job_pool.free_threads = 0;
 }
 
-static void flush_pool_register_fork(void)
+static void job_pool_register_fork(void)
 {
-	pthread_atfork(NULL, NULL, flush_pool_forget);
+	pthread_atfork(NULL, NULL, job_pool_forget);
 }
 
 /* Queue @job for a pool thread (the lock held); false when no thread is free and none can be started. */
-static bool flush_pool_queue(struct flush_job *job)
+static bool job_pool_queue(struct device_job *job)
 {
 	static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 
-	pthread_once(&fork_once, flush_pool_register_fork);
-	if (flush_pool.free_threads == 0) {
+	pthread_once(&fork_once, job_pool_register_fork);
+	if (job_pool.free_threads == 0) {
 		pthread_attr_t attr;
 		pthread_t thread;
 		bool started;
@@ -444,28 +447,28 @@ static bool flush_pool_queue(struct flush_job *job)
 		if (pthread_attr_init(&attr) != 0)
 			return false;
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		started = pthread_create(&thread, &attr, flush_thread_run, NULL) == 0;
+		started = pthread_create(&thread, &attr, job_thread_run, NULL) == 0;
 		pthread_attr_destroy(&attr);
 		if (!started)
 			return false;
-		flush_pool.free_threads++;
+		job_pool.free_threads++;
 	}
-	flush_pool.free_threads--;
-	job->next = flush_pool.queue;
-	flush_pool.queue = job;
-	pthread_cond_signal(&flush_pool.work);
+	job_pool.free_threads--;
+	job->next = job_pool.queue;
+	job_pool.queue = job;
+	pthread_cond_signal(&job_pool.work);
 	return true;
 }
 
-int blockdev_flush_all(struct blockdev *const *devs, size_t n, struct vg_error *err)
+int blockdev_run_all(struct blockdev *const *devs, size_t n, blockdev_job_fn *fn, void *ctx, struct vg_error *err)
 {
-	_cleanup_free_ struct flush_job *jobs = NULL;
+	_cleanup_free_ struct device_job *jobs = NULL;
 	bool parallel = n > 1;
 	int r = 0;
 
 	/*
 	 * Memory devices share one fault counter and gain nothing from
-	 * threads; a flush of each in turn keeps their fault order exact.
+	 * threads; their jobs in turn keep their fault order exact.
 	 */
 	for (size_t i = 0; i < n && parallel; i++)
 		if (devs[i]->ops != &fd_ops)
@@ -474,7 +477,7 @@ int blockdev_flush_all(struct blockdev *const *devs, size_t n, struct vg_error *
 		jobs = calloc(n, sizeof(*jobs));
 	if (!jobs) {
 		for (size_t i = 0; i < n; i++) {
-			r = blockdev_flush(devs[i], err);
+			r = fn(ctx, i, err);
 			if (r < 0)
 				return r;
 		}
@@ -482,29 +485,40 @@ int blockdev_flush_all(struct blockdev *const *devs, size_t n, struct vg_error *
 	}
 
 	/* The caller's thread takes the first device (and any no pool thread could take). */
-	pthread_mutex_lock(&flush_pool.lock);
+	pthread_mutex_lock(&job_pool.lock);
 	for (size_t i = 0; i < n; i++) {
-		jobs[i].dev = devs[i];
-		if (devs[i]->read_only)
-			jobs[i].done = true;
-		else
-			jobs[i].by_caller = i == 0 || !flush_pool_queue(&jobs[i]);
+		jobs[i] = (struct device_job){ .fn = fn, .ctx = ctx, .index = i };
+		jobs[i].by_caller = i == 0 || !job_pool_queue(&jobs[i]);
 	}
-	pthread_mutex_unlock(&flush_pool.lock);
+	pthread_mutex_unlock(&job_pool.lock);
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].by_caller)
-			jobs[i].result = flush_job_run(&jobs[i]);
-	pthread_mutex_lock(&flush_pool.lock);
+			jobs[i].result = device_job_run(&jobs[i]);
+	pthread_mutex_lock(&job_pool.lock);
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].by_caller)
 			jobs[i].done = true;
 	for (size_t i = 0; i < n; i++)
 		while (!jobs[i].done)
-			pthread_cond_wait(&flush_pool.done, &flush_pool.lock);
-	pthread_mutex_unlock(&flush_pool.lock);
+			pthread_cond_wait(&job_pool.done, &job_pool.lock);
+	pthread_mutex_unlock(&job_pool.lock);
 	for (size_t i = 0; i < n; i++)
-		if (jobs[i].result < 0 && r == 0)
-			r = vg_error_set(err, jobs[i].result, "%s: flush failed: %s", devs[i]->path,
-					 strerror(-jobs[i].result));
-	return r;
+		if (jobs[i].result < 0) {
+			if (err)
+				*err = jobs[i].err;
+			return jobs[i].result;
+		}
+	return 0;
+}
+
+static int flush_one(void *ctx, size_t i, struct vg_error *err)
+{
+	struct blockdev *const *devs = ctx;
+
+	return blockdev_flush(devs[i], err);
+}
+
+int blockdev_flush_all(struct blockdev *const *devs, size_t n, struct vg_error *err)
+{
+	return blockdev_run_all(devs, n, flush_one, (void *)devs, err);
 }

@@ -108,10 +108,17 @@ int blockdev_zero(struct blockdev *dev, uint64_t offset, uint64_t len, struct vg
 /* Make written data durable (fdatasync). */
 int blockdev_flush(struct blockdev *dev, struct vg_error *err);
 /*
- * Flush every device of @devs, the devices of files and disks at the same
- * time (one thread each), so that n devices cost about one flush of wall
- * time, not n. Every flush is waited for; the first failure is returned.
+ * Run @fn(@ctx, i, err) for each device devs[i]: when every device is a
+ * file or disk, all at the same time (one thread each, threads kept
+ * between calls), so that n devices cost about one device's writes and
+ * flush of wall time, not n; every job is waited for and the first
+ * failure in device order is returned with its message. Otherwise
+ * (memory devices) in order on the caller's thread, up to the first
+ * failure. Jobs of different devices must not share anything they change.
  */
+typedef int blockdev_job_fn(void *ctx, size_t index, struct vg_error *err);
+int blockdev_run_all(struct blockdev *const *devs, size_t n, blockdev_job_fn *fn, void *ctx, struct vg_error *err);
+/* blockdev_flush() of every device of @devs, through blockdev_run_all(). */
 int blockdev_flush_all(struct blockdev *const *devs, size_t n, struct vg_error *err);
 
 /* Read the size again (an image file grew, a disk was resized). Memory devices keep theirs. */

@@ -97,17 +97,6 @@ int pv_create(struct blockdev *dev, const struct pv_create_params *params, struc
 	return 0;
 }
 
-/* Flush every device of @targets at once: a sync round costs one flush of wall time, not one per PV. */
-static int flush_all(struct vg_commit_target *targets, size_t n_targets, struct vg_error *err)
-{
-	_cleanup_free_ struct blockdev **devs = calloc(n_targets + 1, sizeof(*devs));
-
-	if (!devs)
-		return vg_error_set(err, -ENOMEM, "out of memory");
-	for (size_t t = 0; t < n_targets; t++)
-		devs[t] = targets[t].dev;
-	return blockdev_flush_all(devs, n_targets, err);
-}
 
 /* Per metadata area state during a commit. */
 struct commit_area {
@@ -115,6 +104,63 @@ struct commit_area {
 	struct mda_header header;
 	struct raw_locn new_slot;
 };
+
+/* What round 1 of a commit writes to each PV: its areas (those of one PV are adjacent in @areas). */
+struct precommit {
+	const char *vg_name;
+	const struct mda_text *text;
+	struct vg_commit_target *targets;
+	struct commit_area *areas;
+	size_t n_areas;
+};
+
+/* Round 1 on PV @t: the text into each of its areas, then their headers with it precommitted. */
+static int precommit_pv(void *ctx, size_t t, struct vg_error *err)
+{
+	struct precommit *pc = ctx;
+	int r;
+
+	for (size_t a = 0; a < pc->n_areas; a++) {
+		struct commit_area *area = &pc->areas[a];
+
+		if (area->target != &pc->targets[t])
+			continue;
+		r = mda_write_prepared(area->target->dev, &area->header, pc->text, &area->new_slot, err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "VG %s: ", pc->vg_name);
+		area->header.slots[MDA_SLOT_PRECOMMITTED] = area->new_slot;
+		r = mda_header_write(area->target->dev, &area->header, err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "VG %s: precommit: ", pc->vg_name);
+	}
+	return 0;
+}
+
+/* Run @fn for each PV of @targets, at the same time where the devices allow it (blockdev_run_all). */
+static int each_target(struct vg_commit_target *targets, size_t n_targets, blockdev_job_fn *fn, void *ctx,
+		       struct vg_error *err)
+{
+	_cleanup_free_ struct blockdev **devs = calloc(n_targets + 1, sizeof(*devs));
+
+	if (!devs)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	for (size_t t = 0; t < n_targets; t++)
+		devs[t] = targets[t].dev;
+	return blockdev_run_all(devs, n_targets, fn, ctx, err);
+}
+
+static int flush_target(void *ctx, size_t t, struct vg_error *err)
+{
+	struct vg_commit_target *targets = ctx;
+
+	return blockdev_flush(targets[t].dev, err);
+}
+
+/* Flush every PV of @targets at once: a sync round costs one flush of wall time, not one per PV. */
+static int flush_all(struct vg_commit_target *targets, size_t n_targets, struct vg_error *err)
+{
+	return each_target(targets, n_targets, flush_target, targets, err);
+}
 
 int vg_commit(const struct vg *vg, const struct vg_text_header *header, struct vg_commit_target *targets,
 	      size_t n_targets, struct vg_error *err)
@@ -211,15 +257,12 @@ int vg_commit_cached(const struct vg *vg, const struct vg_text_header *header, s
 	 * vg_commit) would add nothing to this: the precommitted slot is read
 	 * by no one while we hold the VG.
 	 */
-	for (size_t a = 0; a < n_areas; a++) {
-		r = mda_write_prepared(areas[a].target->dev, &areas[a].header, &text, &areas[a].new_slot, err);
-		if (r < 0)
-			return vg_error_prefix(err, r, "VG %s: ", vg->name);
-		areas[a].header.slots[MDA_SLOT_PRECOMMITTED] = areas[a].new_slot;
-		r = mda_header_write(areas[a].target->dev, &areas[a].header, err);
-		if (r < 0)
-			return vg_error_prefix(err, r, "VG %s: precommit: ", vg->name);
-	}
+	struct precommit pc = { .vg_name = vg->name, .text = &text, .targets = targets, .areas = areas,
+				.n_areas = n_areas };
+	/* the PVs' copies of the text are written at the same time: copying megabytes is not free */
+	r = each_target(targets, n_targets, precommit_pv, &pc, err);
+	if (r < 0)
+		return r;
 	r = flush_all(targets, n_targets, err);
 	if (r < 0)
 		return r;

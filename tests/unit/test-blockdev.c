@@ -187,6 +187,42 @@ static void test_flush_all_from_threads(void **state)
 			blockdev_close(workers[t].devs[i]);
 }
 
+struct run_all_ctx {
+	struct blockdev *devs[3];
+	int ran[3];
+};
+
+/* Writes its own byte; devices 1 and 2 then fail, each with its own message. */
+static int write_then_fail(void *arg, size_t i, struct vg_error *err)
+{
+	struct run_all_ctx *ctx = arg;
+	int r = blockdev_write(ctx->devs[i], 8 + i, "xyz" + i, 1, err);
+
+	ctx->ran[i]++;
+	if (r == 0 && i > 0)
+		r = vg_error_set(err, i == 1 ? -EIO : -ENOSPC, "job %zu failed", i);
+	return r;
+}
+
+/* On files every job runs, at once, and the first failure in device order is the one reported. */
+static void test_run_all_reports_the_first_failure(void **state)
+{
+	struct run_all_ctx ctx = { { NULL } };
+	struct vg_error err = { 0 };
+	char out[4] = { 0 };
+
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(blockdev_open(image_path, 0, &ctx.devs[i], &err), 0);
+	assert_int_equal(blockdev_run_all(ctx.devs, 3, write_then_fail, &ctx, &err), -EIO);
+	assert_string_equal(err.message, "job 1 failed");
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(ctx.ran[i], 1);
+	assert_int_equal(blockdev_read(ctx.devs[0], 8, out, 3, &err), 0);
+	assert_string_equal(out, "xyz");
+	for (size_t i = 0; i < 3; i++)
+		blockdev_close(ctx.devs[i]);
+}
+
 static void test_flush_all_reports_the_failing_device(void **state)
 {
 	struct blockdev_faults faults = { 0 };
@@ -246,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_memory_torn_write),
 		cmocka_unit_test_setup_teardown(test_flush_all_files, make_image, remove_image),
 		cmocka_unit_test_setup_teardown(test_flush_all_from_threads, make_image, remove_image),
+		cmocka_unit_test_setup_teardown(test_run_all_reports_the_first_failure, make_image, remove_image),
 		cmocka_unit_test(test_flush_all_reports_the_failing_device),
 		cmocka_unit_test(test_memory_read_fault),
 	};

@@ -284,7 +284,7 @@ int lv_table_build_move(const struct vg *vg, bool mirror_next, lv_table_device_f
 	_cleanup_(pv_move_plan_freep) struct pv_move_plan *plan = NULL;
 	_cleanup_(lv_table_freep) struct lv_table *table = NULL;
 	const struct vg_lv *move_lv = pv_move_lv(vg);
-	bool mirrored = !mirror_next;
+	bool mirror_left = mirror_next; /* the mirror row is still to place */
 	uint64_t start = 0;
 	size_t cap = 0;
 	int r;
@@ -302,7 +302,7 @@ int lv_table_build_move(const struct vg *vg, bool mirror_next, lv_table_device_f
 	for (size_t c = 0; c < plan->n_chunks; c++) {
 		const struct pv_move_chunk *chunk = &plan->chunks[c];
 		struct lv_table_row *row = new_row(table, &cap);
-		bool mirror = !chunk->moved && !mirrored;
+		bool mirror = !chunk->moved && mirror_left;
 
 		if (!row)
 			return -ENOMEM;
@@ -313,7 +313,7 @@ int lv_table_build_move(const struct vg *vg, bool mirror_next, lv_table_device_f
 		r = put_move_row(row, vg, move_lv, c, chunk, mirror, device_of, userdata, start, err);
 		if (r < 0)
 			return r;
-		mirrored = mirrored || mirror;
+		mirror_left = mirror_left && !mirror;
 		table->n_rows++;
 		start += row->length_sectors;
 	}

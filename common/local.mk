@@ -13,7 +13,8 @@ common_libvgcommon_a_SOURCES = \
 	common/uuid.c common/uuid.h \
 	common/size.c common/size.h \
 	common/strbuf.c common/strbuf.h \
-	common/cfg.c common/cfg.h
+	common/cfg.c common/cfg.h \
+	common/fanout.c common/fanout.h
 
 COMMON_UNIT_TESTS = \
 	tests/unit/test-blockdev \
@@ -21,7 +22,8 @@ COMMON_UNIT_TESTS = \
 	tests/unit/test-uuid \
 	tests/unit/test-size \
 	tests/unit/test-strbuf \
-	tests/unit/test-config
+	tests/unit/test-config \
+	tests/unit/test-fanout
 check_PROGRAMS += $(COMMON_UNIT_TESTS)
 TESTS += $(COMMON_UNIT_TESTS)
 
@@ -29,6 +31,11 @@ tests_unit_test_blockdev_SOURCES = tests/unit/test-blockdev.c
 tests_unit_test_blockdev_CPPFLAGS = $(CPPFLAGS_COMMON)
 tests_unit_test_blockdev_CFLAGS = $(CFLAGS_UNIT)
 tests_unit_test_blockdev_LDADD = common/libvgcommon.a $(LIBS_UNIT)
+
+tests_unit_test_fanout_SOURCES = tests/unit/test-fanout.c
+tests_unit_test_fanout_CPPFLAGS = $(CPPFLAGS_COMMON)
+tests_unit_test_fanout_CFLAGS = $(CFLAGS_UNIT)
+tests_unit_test_fanout_LDADD = common/libvgcommon.a $(LIBS_UNIT)
 
 tests_unit_test_crc_SOURCES = tests/unit/test-crc.c
 tests_unit_test_crc_CPPFLAGS = $(CPPFLAGS_COMMON)

@@ -10,6 +10,7 @@
 #include "activation.h"
 #include "job-pv-move.h"
 #include "log.h"
+#include "lv-table.h"
 #include "vg-ops.h"
 
 /* Bytes one call of pv_move_step copies: small enough that a step stays within the loop's budget. */
@@ -339,6 +340,37 @@ static bool kernel_copies(struct host *host, struct move_job *mj)
 	       activation_move_info(host->activation, hvg->store->vg, &info, NULL) == 0 && info.exists;
 }
 
+/*
+ * Kernel backend without a pvmove0 device: an LV of the move that is active
+ * all the same (its reload onto pvmove0 failed when the move started) would
+ * write its old place while the daemon copies it. Such an LV is put on
+ * pvmove0 now (the kernel copies from then on): 1 when one was, 0 when none
+ * is active, or the error that keeps the daemon from copying under it.
+ */
+static int put_active_lvs_on_move(struct host *host, struct move_job *mj, struct vg_error *err)
+{
+	struct host_vg *hvg = host_find_vg(host, mj->vg_name);
+	const struct vg *vg = hvg->store->vg;
+	int moved = 0;
+
+	for (size_t l = 0; l < vg->n_lvs; l++) {
+		const struct vg_lv *lv = vg->lvs[l];
+		struct dmctl_info info;
+		int r;
+
+		if (!(lv->status & LV_STATUS_VISIBLE) || !lv_table_uses_move(vg, lv))
+			continue;
+		r = activation_lv_info(host->activation, vg, lv, &info, err);
+		if (r == 0 && info.exists)
+			r = host_lv_reload(host, hvg, lv, err);
+		if (r < 0)
+			return vg_error_prefix(err, r, "LV %s/%s is active but not on %s, so nothing copies under it: ",
+					       vg->name, lv->name, PV_MOVE_LV_NAME);
+		moved |= info.exists;
+	}
+	return moved;
+}
+
 static int move_step(struct job *job, struct host *host, uint64_t budget_bytes, uint64_t deadline_ms,
 		     struct vg_error *err)
 {
@@ -359,8 +391,12 @@ static int move_step(struct job *job, struct host *host, uint64_t budget_bytes, 
 		r = step_kernel(job, host, mj, move, err);
 		return r < 0 ? vg_error_prefix(err, r, "VG %s: ", mj->vg_name) : r;
 	}
-	if (host->activation && !p.copy_done)
+	if (host->activation && !p.copy_done) {
+		r = put_active_lvs_on_move(host, mj, err);
+		if (r != 0)
+			return r < 0 ? vg_error_prefix(err, r, "VG %s: ", mj->vg_name) : JOB_STEP_MORE;
 		forget_cached_source(host, mj, move);
+	}
 	while (!p.copy_done) {
 		mj->header.creation_time = (int64_t)time(NULL);
 		r = pv_move_step(move, &p, err);

@@ -24,7 +24,8 @@
  * for longer than a table swap. The last commit (or a cancel's) reloads the
  * LVs straight onto their extents, then pvmove0's device goes. While no LV
  * on pvmove0 is active, the daemon copies the chunks itself, as with the
- * `none` backend.
+ * `none` backend (an LV of the move found active off pvmove0 is put on it
+ * first: nothing is copied under an LV that writes its old place).
  *
  * The host may read its VGs again at any time between two steps (a rescan
  * frees the VG stores): a step that finds another store than the one its

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "activation.h"
+#include "fanout.h"
 #include "lv-table.h"
 #include "macro.h"
 #include "pv-move.h"
@@ -511,40 +512,86 @@ int activation_vg_open_lvs(struct activation *act, const struct vg *vg, size_t *
 	return 0;
 }
 
+/* One vg activate / deactivate: what each LV needs, and the tally of what happened. */
+struct vg_set {
+	struct activation *act;
+	const struct vg *vg;
+	const char *const *pv_devices;
+	bool activate, read_only, force;
+	const struct dmctl_names *active;
+	const struct vg_lv **lvs; /* the visible LVs */
+	size_t n_done, n_failed;
+	struct vg_error first;
+	int first_r;
+};
+
+/* Runs in a worker process when there are several (common/fanout.h). */
+static int vg_set_one(size_t i, void *userdata, struct vg_error *err)
+{
+	struct vg_set *set = userdata;
+	const struct vg_lv *lv = set->lvs[i];
+	struct lv_names names;
+	int r;
+
+	if (set->activate)
+		return activation_lv_activate(set->act, set->vg, lv, set->pv_devices, set->read_only, set->active, err);
+	if ((r = lv_names(set->vg, lv, &names, err)) == 0 && dmctl_names_has(set->active, names.name))
+		r = activation_lv_deactivate(set->act, set->vg, lv, set->force, err);
+	return r;
+}
+
+static void vg_set_tally(size_t i, int r, const struct vg_error *err, void *userdata)
+{
+	struct vg_set *set = userdata;
+
+	(void)i;
+	if (r < 0)
+		note_failure(&set->first, &set->first_r, &set->n_failed, r, err);
+	else
+		set->n_done++;
+}
+
+/* Below this many LVs per worker process, forking costs more than it saves. */
+#define VG_SET_LVS_PER_WORKER 32
+
 int activation_vg_set(struct activation *act, const struct vg *vg, const char *const *pv_devices, bool activate,
 		      bool read_only, bool force, size_t *ret_changed, struct vg_error *err)
 {
-	struct vg_error first = { 0 }, e;
 	struct dmctl_names active = { 0 };
-	size_t n_done = 0, n_failed = 0;
-	int first_r = 0, r;
+	struct vg_set set = { .act = act, .vg = vg, .pv_devices = pv_devices, .activate = activate,
+			      .read_only = read_only, .force = force, .active = &active };
+	size_t n = 0;
+	unsigned workers;
+	int r;
 
+	set.lvs = calloc(vg->n_lvs + 1, sizeof(*set.lvs));
+	if (!set.lvs)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	for (size_t l = 0; l < vg->n_lvs; l++)
+		if (vg->lvs[l]->status & LV_STATUS_VISIBLE)
+			set.lvs[n++] = vg->lvs[l];
 	/* one list of the devices that exist, not a look per LV: a VG may have thousands */
 	r = activation_list(act, &active, err);
-	if (r < 0)
+	if (r < 0) {
+		free(set.lvs);
 		return r;
-	for (size_t l = 0; l < vg->n_lvs; l++) {
-		const struct vg_lv *lv = vg->lvs[l];
-		struct lv_names names;
-
-		if (!(lv->status & LV_STATUS_VISIBLE))
-			continue;
-		e = (struct vg_error){ 0 };
-		if (activate)
-			r = activation_lv_activate(act, vg, lv, pv_devices, read_only, &active, &e);
-		else if ((r = lv_names(vg, lv, &names, &e)) == 0 && dmctl_names_has(&active, names.name))
-			r = activation_lv_deactivate(act, vg, lv, force, &e);
-		if (r < 0)
-			note_failure(&first, &first_r, &n_failed, r, &e);
-		else
-			n_done++;
 	}
+	/*
+	 * Each LV is the kernel's work (create, load, resume; or remove), which
+	 * it does side by side on several CPUs. While a move is in progress the
+	 * first LV on pvmove0 makes its device, so the LVs go one by one.
+	 */
+	workers = pv_move_in_progress(vg) ? 1 : fanout_workers(n, VG_SET_LVS_PER_WORKER);
+	r = fanout_run(n, workers, vg_set_one, vg_set_tally, &set, err);
 	dmctl_names_done(&active);
-	*ret_changed = n_done;
-	if (n_failed == 0)
+	free(set.lvs);
+	*ret_changed = set.n_done;
+	if (r < 0 && set.n_failed == 0)
+		return r;
+	if (set.n_failed == 0)
 		return 0;
-	*err = first;
-	if (n_failed > 1)
-		vg_error_prefix(err, first_r, "%zu of %zu LVs failed; the first", n_failed, n_done + n_failed);
-	return first_r;
+	*err = set.first;
+	if (set.n_failed > 1)
+		vg_error_prefix(err, set.first_r, "%zu of %zu LVs failed; the first", set.n_failed, set.n_done + set.n_failed);
+	return set.first_r;
 }

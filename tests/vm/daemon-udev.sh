@@ -43,7 +43,8 @@ link_by_udev() { # LINK DMNAME: the link exists and udev's database lists it for
 }
 
 $V mirror create md0 /dev/vda /dev/vdb --assume-clean >/dev/null || die "mirror create"
-$V vg create vg_u md0 >/dev/null || die "vg create"
+# small extents: room for the many LVs activated side by side below
+$V vg create vg_u md0 --extent-size 256K >/dev/null || die "vg create"
 $V lv create vg_u/lv1 --size 16M >/dev/null || die "lv create"
 /usr/sbin/udevadm settle
 link_by_udev /dev/vg_u/lv1 vg_u-lv1
@@ -53,16 +54,31 @@ grep -qx 'DM_VG_NAME=vg_u' /tmp/props && grep -qx 'DM_LV_NAME=lv1' /tmp/props &&
 no_cookies
 say "lv create: udev made /dev/vg_u/lv1 with lvm2's rules (DM_VG_NAME, DM_LV_NAME, DM_UUID=LVM-...)"
 $V lv create vg_u/lv_b --size 8M >/dev/null || die "lv create lv_b"
+# 66 more, so that vg activate and deactivate spread the LVs over worker processes (32 or more each)
+for i in $(seq 66); do $V lv create vg_u/lv_m$i --size 256K >/dev/null || die "lv create lv_m$i"; done
 $V vg deactivate vg_u >/dev/null || die "vg deactivate"
 /usr/sbin/udevadm settle
 [ -z "$(ls /dev/mapper | grep '^vg_u-')" ] && [ ! -e /dev/vg_u/lv1 ] || die "vg deactivate left: $(ls /dev/mapper)"
 $V --json vg activate vg_u >/tmp/act || die "vg activate"
+grep -q '"active_lvs": *68' /tmp/act || die "vg activate: $(cat /tmp/act)"
+/usr/sbin/udevadm settle
+link_by_udev /dev/vg_u/lv1 vg_u-lv1
+link_by_udev /dev/vg_u/lv_b vg_u-lv_b
+for i in $(seq 66); do link_by_udev /dev/vg_u/lv_m$i vg_u-lv_m$i; done
+[ "$(/usr/sbin/dmsetup table | grep -c '^vg_u-')" = 68 ] || die "device-mapper has: $(/usr/sbin/dmsetup table)"
+no_cookies
+$V vg deactivate vg_u >/dev/null || die "vg deactivate (68 LVs)"
+/usr/sbin/udevadm settle
+[ -z "$(ls /dev/mapper | grep '^vg_u-')" ] && [ -z "$(ls /dev/vg_u 2>/dev/null)" ] || die "vg deactivate left: $(ls /dev/mapper /dev/vg_u)"
+no_cookies
+for i in $(seq 66); do $V lv remove vg_u/lv_m$i >/dev/null || die "lv remove lv_m$i"; done
+$V --json vg activate vg_u >/tmp/act || die "vg activate (2 LVs)"
 grep -q '"active_lvs": *2' /tmp/act || die "vg activate: $(cat /tmp/act)"
 /usr/sbin/udevadm settle
 link_by_udev /dev/vg_u/lv1 vg_u-lv1
 link_by_udev /dev/vg_u/lv_b vg_u-lv_b
 no_cookies
-say "vg deactivate took both LVs' devices away, vg activate brought them back"
+say "vg deactivate and activate of 68 LVs (two worker processes) and of 2: nodes and links by udev, no cookie left"
 $V lv extend vg_u/lv1 --size +8M >/dev/null || die "lv extend"
 [ "$(blockdev --getsize64 /dev/vg_u/lv1)" = 25165824 ] || die "size after extend: $(blockdev --getsize64 /dev/vg_u/lv1)"
 $V lv rename vg_u/lv1 lv2 >/dev/null || die "lv rename"

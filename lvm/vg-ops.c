@@ -918,11 +918,12 @@ int lv_op_rename(const struct vg *vg, const char *name, const char *new_name, st
 		 struct vg_error *err)
 {
 	_cleanup_(vg_freep) struct vg *copy = NULL;
+	const struct vg_lv *lv = find_changeable_lv(vg, name, err);
 	struct vg_lv *target;
 	char *renamed;
 	int r;
 
-	if (!find_changeable_lv(vg, name, err))
+	if (!lv)
 		return err ? err->code : -ENOENT;
 	r = lv_name_check(new_name, err);
 	if (r == 0)
@@ -933,7 +934,7 @@ int lv_op_rename(const struct vg *vg, const char *name, const char *new_name, st
 		return vg_error_set(err, -EALREADY, "LV %s already has that name", name);
 	if (vg_find_lv(vg, new_name))
 		return vg_error_set(err, -EEXIST, "VG %s already has an LV called %s", vg->name, new_name);
-	if (!lv_is_plain(vg_find_lv(vg, name)))
+	if (!lv_is_plain(lv))
 		return vg_error_set(err, -ENOTSUP, "LV %s is not a plain linear/striped LV; vgtool cannot rename it", name);
 	copy = share_or_fail(vg, err);
 	if (!copy)
@@ -953,16 +954,18 @@ int lv_op_rename(const struct vg *vg, const char *name, const char *new_name, st
 int lv_op_remove(const struct vg *vg, const char *name, struct vg **ret_vg, struct vg_error *err)
 {
 	_cleanup_(vg_freep) struct vg *copy = NULL;
+	const struct vg_lv *lv = find_changeable_lv(vg, name, err);
 
-	if (!find_changeable_lv(vg, name, err))
+	if (!lv)
 		return err ? err->code : -ENOENT;
-	if (!lv_is_plain(vg_find_lv(vg, name)))
+	if (!lv_is_plain(lv))
 		return vg_error_set(err, -ENOTSUP, "LV %s is not a plain linear/striped LV; vgtool cannot remove it", name);
 	copy = share_or_fail(vg, err);
 	if (!copy)
 		return -ENOMEM;
+	/* the copy holds the same LV objects: found by address, not by name again */
 	for (size_t l = 0; l < copy->n_lvs; l++)
-		if (streq(copy->lvs[l]->name, name)) {
+		if (copy->lvs[l] == lv) {
 			vg_lv_free(copy->lvs[l]);
 			memmove(&copy->lvs[l], &copy->lvs[l + 1], (copy->n_lvs - l - 1) * sizeof(*copy->lvs));
 			copy->n_lvs--;

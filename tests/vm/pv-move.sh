@@ -75,30 +75,34 @@ say "ext4 on vg_data/lv_fs (vda) with files"
 ( i=0; while [ ! -f /tmp/stop ] && [ \$i -lt 40 ]; do dd if=/dev/urandom of=/mnt/fs/w\$i bs=64k count=4 conv=fsync 2>/dev/null; i=\$((i+1)); sleep 0.1; done ) &
 writer=\$!
 sleep 0.5
-\$V --json --no-wait pv move /dev/vda /dev/vdb --bandwidth 16M >/tmp/out 2>&1 || die "pv move: \$(cat /tmp/out)"
+# a limit that seldom holds a chunk back: the mirror row is there most of the time
+\$V --json --no-wait pv move /dev/vda /dev/vdb --bandwidth 64M >/tmp/out 2>&1 || die "pv move: \$(cat /tmp/out)"
 id=\$(sed -n 's/.*"id": *\\([0-9]*\\).*/\\1/p' /tmp/out | head -n 1)
-# while it runs (until pvmove0's device goes): its table (a mirror row), the LV's table (onto pvmove0),
-# the mirror's status; looked at often and cheaply, as the mirror row is there only while a chunk copies
-: >/tmp/seen; : >/tmp/lvs
+# while it runs (until pvmove0's device goes): its table and status, often and with few processes (the
+# mirror row is there while a chunk copies), now and then the LV's table and stock lvm2's view
+: >/tmp/tables; : >/tmp/statuses; : >/tmp/lvtables; : >/tmp/lvs; : >/tmp/lvs.err; mv=
 for i in \$(seq 1500); do
-	if ! /usr/sbin/dmsetup table vg_data-pvmove0 >/tmp/table 2>/dev/null; then
-		[ -s /tmp/seen ] && break
+	if ! /usr/sbin/dmsetup table vg_data-pvmove0 >>/tmp/tables 2>/dev/null; then
+		[ -s /tmp/tables ] && break
 		sleep 0.05; continue
 	fi
-	grep -q ' mirror core 1 ' /tmp/table && echo mirror-table >>/tmp/seen
-	/usr/sbin/dmsetup status vg_data-pvmove0 2>/dev/null | awk '\$3 == "mirror" { print "status", \$1, \$7 }' >>/tmp/seen
-	[ "\$(table_devs)" = "\$(move_devnum) " ] && echo lv-on-pvmove0 >>/tmp/seen
-	# now and then, stock lvm2 reads the metadata of a checkpoint, and pvmove0's progress from the kernel
-	[ \$((i % 8)) = 1 ] && /usr/sbin/lvm lvs -a --noheadings -o lv_name,copy_percent vg_data 2>/dev/null | grep pvmove0 >>/tmp/lvs || true
+	/usr/sbin/dmsetup status vg_data-pvmove0 >>/tmp/statuses 2>/dev/null || true
+	[ -n "\$mv" ] || mv=\$(move_devnum)
+	[ \$((i % 4)) = 2 ] && /usr/sbin/dmsetup table vg_data-lv_fs >>/tmp/lvtables 2>/dev/null || true
+	# stock lvm2 reads the metadata of a checkpoint, and pvmove0's progress from the kernel
+	[ \$((i % 8)) = 2 ] && /usr/sbin/lvm lvs -a --noheadings -o lv_name,copy_percent vg_data 2>>/tmp/lvs.err | grep pvmove0 >>/tmp/lvs || true
 done
 \$V job wait \$id >/tmp/job 2>&1 || die "the move failed: \$(cat /tmp/job)"
-grep -q mirror-table /tmp/seen || die "no mirror row in pvmove0's table during the move: \$(sort -u /tmp/seen)"
-grep -q lv-on-pvmove0 /tmp/seen || die "lv_fs did not map onto pvmove0 during the move: \$(sort -u /tmp/seen)"
-n_status=\$(grep '^status' /tmp/seen | sort -u | wc -l)
-[ \$n_status -ge 2 ] || die "the mirror's status did not move on: \$(grep '^status' /tmp/seen | sort -u)"
-grep -q 'pvmove0' /tmp/lvs || die "stock lvm2 did not list pvmove0 mid-move: \$(cat /tmp/lvs)"
+grep -q ' mirror core 1 [0-9]* 2 ' /tmp/tables || die "no mirror row in pvmove0's table during the move: \$(sort -u /tmp/tables)"
+# onto pvmove0 while it is there (onto vdb only once the move ended between two looks), never straight to vda
+awk -v mv="\$mv" '\$4 == mv' /tmp/lvtables | grep -q . && ! awk '{ print \$4 }' /tmp/lvtables | grep -qvx -e "\$mv" -e "\$(devnum /dev/vdb)" ||
+	die "lv_fs did not map onto pvmove0 (\$mv) during the move: \$(sort -u /tmp/lvtables)"
+n_status=\$(awk '\$3 == "mirror" { print \$1, \$7 }' /tmp/statuses | sort -u | wc -l)
+[ \$n_status -ge 2 ] || die "the mirror's status did not move on: \$(grep mirror /tmp/statuses | sort -u)"
+grep -q 'pvmove0' /tmp/lvs || die "stock lvm2 did not list pvmove0 mid-move (\$i looks): \$(cat /tmp/lvs /tmp/lvs.err)"
 /usr/sbin/dmsetup info vg_data-pvmove0 >/dev/null 2>&1 && die "pvmove0's device is left after the move"
 say "during the move: pvmove0 mirrored the chunks (\$n_status distinct mirror states seen), lv_fs mapped onto it; stock lvs -a: \$(awk '{ print \$2 }' /tmp/lvs | tr '\\n' ' ')"
+say "a mirror status: \$(grep ' mirror ' /tmp/statuses | head -n 1)"
 touch /tmp/stop; wait \$writer
 n=\$(ls /mnt/fs | grep -c '^w')
 [ \$n -gt 3 ] || die "the writer wrote only \$n files"

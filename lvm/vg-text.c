@@ -1680,6 +1680,7 @@ static void put_lv(struct vg_render *r, const struct vg_lv *lv)
 
 struct lv_fragment {
 	struct lv_fragment *next; /* in its bucket */
+	struct lv_fragment *after; /* the one used after it in the last render that used it; NULL: unknown */
 	size_t hash;
 	uint64_t used; /* the render that last used it */
 	size_t key_len, text_len;
@@ -1692,6 +1693,15 @@ struct vg_text_cache {
 	size_t n_fragments;
 	uint64_t render; /* counts renders */
 	size_t used; /* fragments the current render used */
+	/*
+	 * LVs come in the same order render after render: the fragment the
+	 * next LV most likely needs is the one that followed the fragment of
+	 * the previous LV last time. Tried first (its key compared whole),
+	 * it spares the hash and the bucket's memory. Links to fragments a
+	 * sweep freed are dropped by the sweep.
+	 */
+	struct lv_fragment *first; /* the first LV's fragment in the last render */
+	struct lv_fragment *last_used; /* in the current render; NULL before its first LV */
 	bool backup; /* the form of the fragments */
 	struct strbuf key; /* scratch: the key of the LV being rendered */
 };
@@ -1802,9 +1812,9 @@ static struct lv_fragment *cache_find(struct vg_text_cache *cache, const char *k
 	return NULL;
 }
 
-/* Keep @text as the fragment of @key; a cache that cannot grow just renders again next time. */
-static void cache_add(struct vg_text_cache *cache, const char *key, size_t key_len, size_t hash,
-		      const char *text, size_t text_len)
+/* Keep @text as the fragment of @key; NULL when the cache cannot grow (it renders again next time). */
+static struct lv_fragment *cache_add(struct vg_text_cache *cache, const char *key, size_t key_len, size_t hash,
+				     const char *text, size_t text_len)
 {
 	struct lv_fragment *f;
 
@@ -1813,7 +1823,7 @@ static void cache_add(struct vg_text_cache *cache, const char *key, size_t key_l
 		struct lv_fragment **buckets = calloc(n, sizeof(*buckets));
 
 		if (!buckets)
-			return;
+			return NULL;
 		for (size_t b = 0; b < cache->n_buckets; b++)
 			for (struct lv_fragment *g = cache->buckets[b], *next; g; g = next) {
 				next = g->next;
@@ -1826,13 +1836,14 @@ static void cache_add(struct vg_text_cache *cache, const char *key, size_t key_l
 	}
 	f = malloc(sizeof(*f) + key_len + text_len);
 	if (!f)
-		return;
+		return NULL;
 	*f = (struct lv_fragment){ .hash = hash, .used = cache->render, .key_len = key_len, .text_len = text_len };
 	memcpy(f->bytes, key, key_len);
 	memcpy(f->bytes + key_len, text, text_len);
 	f->next = cache->buckets[hash & (cache->n_buckets - 1)];
 	cache->buckets[hash & (cache->n_buckets - 1)] = f;
 	cache->n_fragments++;
+	return f;
 }
 
 /* Drop the fragments the current render did not use: LVs removed or changed. */
@@ -1850,6 +1861,22 @@ static void cache_sweep(struct vg_text_cache *cache)
 			free(f);
 			cache->n_fragments--;
 		}
+	/* the order links may name freed fragments: learn the order again */
+	for (size_t b = 0; b < cache->n_buckets; b++)
+		for (struct lv_fragment *f = cache->buckets[b]; f; f = f->next)
+			f->after = NULL;
+	cache->first = NULL;
+	cache->last_used = NULL;
+}
+
+/* @f serves the current LV: it follows the previous LV's fragment in the render order. */
+static void cache_note_order(struct vg_text_cache *cache, struct lv_fragment *f)
+{
+	if (cache->last_used)
+		cache->last_used->after = f;
+	else
+		cache->first = f;
+	cache->last_used = f;
 }
 
 /* put_lv(), from the cache when this LV was rendered before as it is now. */
@@ -1857,7 +1884,7 @@ static void put_lv_cached(struct vg_render *r, const struct vg_lv *lv)
 {
 	struct vg_text_cache *cache = r->cache;
 	struct lv_fragment *f;
-	size_t hash, start;
+	size_t hash = 0, start;
 
 	if (!cache || !lv_cacheable(lv)) {
 		put_lv(r, lv);
@@ -1869,19 +1896,26 @@ static void put_lv_cached(struct vg_render *r, const struct vg_lv *lv)
 		put_lv(r, lv);
 		return;
 	}
-	hash = hash_bytes(cache->key.data, cache->key.len);
-	f = cache_find(cache, cache->key.data, cache->key.len, hash);
+	f = cache->last_used ? cache->last_used->after : cache->first;
+	if (!f || f->key_len != cache->key.len || memcmp(f->bytes, cache->key.data, f->key_len) != 0) {
+		hash = hash_bytes(cache->key.data, cache->key.len);
+		f = cache_find(cache, cache->key.data, cache->key.len, hash);
+	}
 	if (f) {
 		f->used = cache->render;
 		cache->used++;
+		cache_note_order(cache, f);
 		strbuf_append(r->sb, f->bytes + f->key_len, f->text_len);
 		return;
 	}
 	start = r->sb->len;
 	put_lv(r, lv);
 	if (strbuf_status(r->sb) == 0) {
-		cache_add(cache, cache->key.data, cache->key.len, hash, r->sb->data + start, r->sb->len - start);
-		cache->used++;
+		f = cache_add(cache, cache->key.data, cache->key.len, hash, r->sb->data + start, r->sb->len - start);
+		if (f) {
+			cache->used++;
+			cache_note_order(cache, f);
+		}
 	}
 }
 
@@ -2032,6 +2066,7 @@ static int render(const struct vg *vg, const struct vg_text_header *header, stru
 		if (cache->n_fragments - MIN(cache->used, cache->n_fragments) > cache->used / 8 + 64)
 			cache_sweep(cache);
 		cache->used = 0;
+		cache->last_used = NULL;
 		cache->render++;
 	}
 	if (strbuf_status(out) < 0) {

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "vg-ops.h"
 #include "vg-text.h"
 
 /* The FORMATS.md 3.3 example, with its placeholders filled in. */
@@ -1106,6 +1107,59 @@ static void test_render_cache(void **state)
 	}
 }
 
+/*
+ * A VG of a few hundred LVs changed one LV at a time, as the daemon does,
+ * for long enough that the caches sweep their stale fragments several
+ * times: every render through them is the plain render.
+ */
+static void test_render_cache_over_many_changes(void **state)
+{
+	struct pv_join join = {
+		.id = "pv0000pv0000pv0000pv0000pv0000p0",
+		.device_hint = "/dev/test",
+		.dev_size_sectors = 2048 + 4096 * 8192ULL,
+		.pe_start_sectors = 2048,
+		.data_end_sectors = 2048 + 4096 * 8192ULL,
+	};
+	_cleanup_(vg_text_cache_freep) struct vg_text_cache *raw = vg_text_cache_new();
+	_cleanup_(vg_text_cache_freep) struct vg_text_cache *backup = vg_text_cache_new();
+	_cleanup_(vg_text_cache_freep) struct vg_text_cache *both = vg_text_cache_new();
+	struct vg_error err = { 0 };
+	struct vg *vg = NULL;
+	unsigned made = 0;
+
+	assert_int_equal(vg_op_create("vg_many", 0, &join, 1, NULL, &vg, &err), 0);
+	for (int step = 0; step < 600; step++) {
+		struct vg *next = NULL;
+		char name[32], what[64];
+		int r;
+
+		if (vg->n_lvs < 200 || step % 3 == 0) {
+			struct lv_create_request req = { .name = name, .size = { .extents = 1 + step % 3 },
+							 .creation_host = "h", .creation_time = step };
+
+			snprintf(name, sizeof(name), "lv%u", made++);
+			r = lv_op_create(vg, &req, &next, &err);
+		} else if (step % 3 == 1) {
+			r = lv_op_remove(vg, vg->lvs[(size_t)step * 7 % vg->n_lvs]->name, &next, &err);
+		} else {
+			snprintf(name, sizeof(name), "renamed%u", made++);
+			r = lv_op_rename(vg, vg->lvs[(size_t)step * 13 % vg->n_lvs]->name, name, &next, &err);
+		}
+		if (r < 0)
+			fail_msg("step %d: %s", step, err.message);
+		vg_free(vg);
+		vg = next;
+		if (step < 150 && step % 10 != 0)
+			continue; /* the first 200 LVs: checked now and then */
+		snprintf(what, sizeof(what), "step %d, %zu LVs", step, vg->n_lvs);
+		assert_one_cached_render_is_plain(vg, raw, false, what);
+		assert_one_cached_render_is_plain(vg, backup, true, what);
+		assert_one_cached_render_is_plain(vg, both, step % 100 >= 50, what);
+	}
+	vg_free(vg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1124,6 +1178,7 @@ int main(void)
 		cmocka_unit_test(test_many_lvs),
 		cmocka_unit_test(test_render_arguments),
 		cmocka_unit_test(test_render_cache),
+		cmocka_unit_test(test_render_cache_over_many_changes),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tz, NULL);

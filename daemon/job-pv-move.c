@@ -513,7 +513,8 @@ int job_pv_move_resume_all(struct jobs *jobs, struct host *host)
 		if (!pv_move_in_progress(vg) || jobs_running_on(jobs, vg->name))
 			continue;
 		r = pv_move_plan_from_vg(vg, &plan, &err);
-		mj = r < 0 ? NULL : move_job_new(host, vg->name, vg->pvs[plan->source_pv_index]->id, plan->evacuate, 0, &err);
+		mj = r < 0 ? NULL : move_job_new(host, vg->name, vg->pvs[plan->source_pv_index]->id, plan->evacuate,
+						   plan->bandwidth_bytes_per_second, &err);
 		if (mj) {
 			opts = move_options(mj);
 			set_rescue_note(mj, host, vg);

@@ -497,14 +497,16 @@ static struct vg_lv *move_lv_new(const struct vg *vg, const struct pv_move_plan 
 	if (!lv->name || lvm_uuid_generate(lv->id) < 0)
 		goto nomem;
 	lv->status = LV_STATUS_READ | LV_STATUS_WRITE | LV_STATUS_PVMOVE | LV_STATUS_LOCKED;
-	if (plan->evacuate) {
-		lv->tags.words = calloc(1, sizeof(char *));
-		if (!lv->tags.words)
-			goto nomem;
-		lv->tags.words[0] = strdup(PV_MOVE_EVACUATE_TAG);
-		if (!lv->tags.words[0])
-			goto nomem;
-		lv->tags.n = 1;
+	lv->tags.words = calloc(2, sizeof(char *));
+	if (!lv->tags.words)
+		goto nomem;
+	if (plan->evacuate && !(lv->tags.words[lv->tags.n++] = strdup(PV_MOVE_EVACUATE_TAG)))
+		goto nomem;
+	if (plan->bandwidth_bytes_per_second &&
+	    asprintf(&lv->tags.words[lv->tags.n++], PV_MOVE_BANDWIDTH_TAG_PREFIX "%" PRIu64,
+		     plan->bandwidth_bytes_per_second) < 0) {
+		lv->tags.words[--lv->tags.n] = NULL;
+		goto nomem;
 	}
 	for (size_t i = 0; i < plan->n_chunks; i++) {
 		const struct pv_move_chunk *c = &plan->chunks[i];
@@ -776,6 +778,27 @@ static bool lv_has_tag(const struct vg_lv *lv, const char *tag)
 	return false;
 }
 
+/* The limit a vgtool_bandwidth_N tag records; 0 when there is none (or it is not a number). */
+static uint64_t bandwidth_from_tags(const struct vg_lv *lv)
+{
+	size_t prefix = strlen(PV_MOVE_BANDWIDTH_TAG_PREFIX);
+
+	for (size_t i = 0; i < lv->tags.n; i++) {
+		const char *digits = lv->tags.words[i] + prefix;
+		uint64_t v = 0;
+		bool ok;
+
+		if (strncmp(lv->tags.words[i], PV_MOVE_BANDWIDTH_TAG_PREFIX, prefix) != 0)
+			continue;
+		ok = *digits != '\0';
+		for (const char *p = digits; ok && *p; p++)
+			ok = *p >= '0' && *p <= '9' && !MUL_OVERFLOWS(v, 10, &v) && !ADD_OVERFLOWS(v, (uint64_t)(*p - '0'), &v);
+		if (ok)
+			return v;
+	}
+	return 0;
+}
+
 int pv_move_plan_from_vg(const struct vg *vg, struct pv_move_plan **ret_plan, struct vg_error *err)
 {
 	_cleanup_(pv_move_plan_freep) struct pv_move_plan *plan = NULL;
@@ -830,6 +853,7 @@ int pv_move_plan_from_vg(const struct vg *vg, struct pv_move_plan **ret_plan, st
 		}
 	plan->source_pv_index = plan->n_chunks ? plan->chunks[0].src_pv_index : 0;
 	plan->evacuate = lv_has_tag(move_lv, PV_MOVE_EVACUATE_TAG);
+	plan->bandwidth_bytes_per_second = bandwidth_from_tags(move_lv);
 	plan->extent_bytes = vg->extent_size_sectors * 512;
 	*ret_plan = TAKE_PTR(plan);
 	return 0;
@@ -1142,7 +1166,10 @@ int pv_move_start(struct vg_store *store, const struct pv_move_plan *plan, const
 	if (plan->n_chunks == 0 && !plan->evacuate)
 		return vg_error_set(err, -ENODATA, "the move has nothing to copy");
 	if (plan->n_chunks > 0) {
-		r = pv_move_op_start(store->vg, plan, &started, err);
+		struct pv_move_plan recorded = *plan;
+
+		recorded.bandwidth_bytes_per_second = opts ? opts->bandwidth_bytes_per_second : 0;
+		r = pv_move_op_start(store->vg, &recorded, &started, err);
 		if (r < 0)
 			return r;
 		/* a failure after the commit itself (the backup) leaves a move pv_move_resume continues */

@@ -37,6 +37,12 @@
 #define PV_MOVE_DEFAULT_STEP_BYTES (UINT64_C(4) << 20)
 /* Tag of pvmove0 when the source PV leaves the VG at the end (an evacuation). */
 #define PV_MOVE_EVACUATE_TAG "vgtool_evacuate"
+/*
+ * Tag of pvmove0 carrying the move's bandwidth limit, "vgtool_bandwidth_"
+ * then bytes per second: the limit lives with the move, so a move resumed
+ * after a restart (or on another host) keeps it.
+ */
+#define PV_MOVE_BANDWIDTH_TAG_PREFIX "vgtool_bandwidth_"
 
 struct pv_move_request {
 	const char *source_pv;         /* PV id, dashes optional */
@@ -72,6 +78,7 @@ struct pv_move_plan {
 	size_t n_chunks;
 	uint64_t total_extents;
 	uint64_t extent_bytes;
+	uint64_t bandwidth_bytes_per_second; /* 0: no limit; kept in pvmove0's tags */
 };
 
 struct pv_move_plan *pv_move_plan_free(struct pv_move_plan *plan);

@@ -5,8 +5,9 @@
 # space, a destination in another VG, an LV not on the PV) leaves the images
 # byte-identical; while a move runs, other changes of its VG are refused
 # naming the move. A slow move is killed with kill -9 after a checkpoint:
-# stock lvm2 reads the metadata it left, and the next start of vgtoold
-# resumes the move as a job and completes it. A cancelled move leaves the
+# stock lvm2 reads the metadata it left (the bandwidth limit a tag of
+# pvmove0), and the next start of vgtoold resumes the move as a job at the
+# same limit and completes it. A cancelled move leaves the
 # chunks moved so far on their destination and the rest in place, with no
 # pvmove0. An evacuation empties a PV and takes it out of the VG, and
 # vg move-pv --evacuate adds it to another VG in the same job. After
@@ -127,14 +128,26 @@ use_stock_lvm "$L0" "$L1" "$L2"
 stock_lvm vgck vgm >"$WORK/vgck.out" 2>&1 || fail "vgck mid-move: $(cat "$WORK/vgck.out")"
 stock_lvm lvs -a --noheadings -o lv_name,lv_attr vgm | grep -q "\[pvmove0\]" ||
 	fail "stock lvm2 sees no pvmove0 mid-move: $(stock_lvm lvs -a vgm 2>&1)"
+# the move's bandwidth limit is kept with it, as a tag of pvmove0
+stock_lvm lvs -a --noheadings -o lv_name,lv_tags vgm | grep -Eq "\[pvmove0\] +vgtool_bandwidth_1048576$" ||
+	fail "pvmove0's tags mid-move: $(stock_lvm lvs -a -o lv_name,lv_tags vgm 2>&1)"
 release_loops
 
-# the next start resumes the move and completes it
+# the next start resumes the move, still at 1 MiB/s, and completes it
+# what is left to copy, as the metadata says ("moving: 2 of 5 chunks, 32 of 64 extents")
+left=$(echo "$STATUS" | sed -n 's/.*, \([0-9]*\) of \([0-9]*\) extents.*/\2 \1/p' | { read -r all moved; echo $(((all - moved) * EXT)); })
+[ "$left" -gt $((1 << 20)) ] || fail "too little left of the move to time it: $STATUS"
+t0=$(date +%s%N)
 start_daemon "$WORK"
 JOBS=$(rpc job.list)
 assert_eq "['pv.move vgm']" "$(json_get "$JOBS" '[x["kind"] + " " + x["target"] for x in j["jobs"]]')" \
 	"jobs after a restart"
 wait_job "$(json_get "$JOBS" 'j["jobs"][0]["id"]')"
+took_ms=$((($(date +%s%N) - t0) / 1000000))
+# at most one step (1 MiB) goes before the limit holds the job back
+[ "$took_ms" -ge $(((left - (1 << 20)) * 1000 / (1 << 20))) ] ||
+	fail "the resumed move copied $left bytes in $took_ms ms: its 1 MiB/s limit was lost"
+echo "resumed move: $left bytes in $took_ms ms"
 ok --json vg show vgm
 stop_daemon
 # the last commit's rescue note says where the LVs are now (the backup carries the same text)

@@ -2531,14 +2531,21 @@ static int job_show(struct handler_ctx *ctx, struct json_object *params, struct 
 static int job_cancel(struct handler_ctx *ctx, struct json_object *params, struct json_object **ret,
 		      struct rpc_error *e)
 {
-	struct job *job = job_param(ctx, params, e);
+	struct job *job = job_param(ctx, params, e), *running;
 	struct json_object *unused = NULL;
 	struct vg_error err = { 0 };
+	bool stuck_move;
 	int r;
 
 	if (!job)
 		return e->errno_code;
-	if (job->state == JOB_RUNNING && !ctx->dry_run) {
+	/* a move whose job failed is still in the metadata: cancelling the job aborts it */
+	stuck_move = job->state == JOB_FAILED && job_is_pv_move(job);
+	if (stuck_move && (running = jobs_running_on(server_jobs(ctx->server), job->target)))
+		return rpc_error_set(e, RPC_REFUSED, -EBUSY, "id",
+				     "job %" PRIu64 " failed; VG %s is job %" PRIu64 "'s (%s) now: cancel that one", job->id,
+				     job->target, running->id, running->kind);
+	if ((job->state == JOB_RUNNING || stuck_move) && !ctx->dry_run) {
 		if ((r = settle_all(ctx, e)) < 0)
 			return r;
 		/* a move's cancel is its abort: one commit, the chunks moved so far stay moved */

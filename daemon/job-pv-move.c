@@ -484,7 +484,7 @@ int job_pv_move_abort(struct job *job, struct host *host, struct vg_error *err)
 	struct pv_move *move;
 	int r;
 
-	if (job->state != JOB_RUNNING || !job_is_pv_move(job))
+	if ((job->state != JOB_RUNNING && job->state != JOB_FAILED) || !job_is_pv_move(job))
 		return 0;
 	r = current_move(mj, host, &move, err);
 	if (r < 0 || !move)

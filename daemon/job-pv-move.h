@@ -67,8 +67,10 @@ uint64_t job_pv_move_chunk_extents(const struct host *host, const struct vg *vg)
 bool job_is_pv_move(const struct job *job);
 
 /*
- * Cancel a running move of @job: the engine's abort, one commit. The job is
- * then cancelled by jobs_cancel (a move has nothing more to record).
+ * Cancel the move of @job: the engine's abort, one commit. A running job is
+ * then cancelled by jobs_cancel (a move has nothing more to record); a
+ * failed one (an I/O error stopped it) leaves its move in the metadata
+ * until this aborts it, and stays failed.
  */
 int job_pv_move_abort(struct job *job, struct host *host, struct vg_error *err);
 

@@ -76,6 +76,7 @@ VGTOOLD_INTEGRATION_TESTS = \
 	tests/integration/daemon-load.sh \
 	tests/integration/daemon-jobs.sh \
 	tests/integration/daemon-move.sh \
+	tests/integration/daemon-move-failed.sh \
 	tests/integration/daemon-capacity.sh \
 	tests/integration/daemon-capacity-seeded.sh \
 	tests/integration/seed-layout.sh

@@ -428,6 +428,74 @@ static int drop_stale_move(struct activation *act, const struct vg *vg, const ch
 	return act->dm->ops->remove(act->dm, name, err);
 }
 
+/* One vg activate / deactivate: what each LV needs, and the tally of what happened. */
+struct vg_set {
+	struct activation *act;
+	const struct vg *vg;
+	const char *const *pv_devices;
+	bool activate, read_only, force;
+	const struct dmctl_names *active;
+	const struct vg_lv **lvs; /* the visible LVs */
+	size_t n_done, n_failed;
+	struct vg_error first;
+	int first_r;
+};
+
+/* Runs in a worker process when there are several (common/fanout.h). */
+static int vg_set_one(size_t i, void *userdata, struct vg_error *err)
+{
+	struct vg_set *set = userdata;
+	const struct vg_lv *lv = set->lvs[i];
+	struct lv_names names;
+	int r;
+
+	if (set->activate)
+		return activation_lv_activate(set->act, set->vg, lv, set->pv_devices, set->read_only, set->active, err);
+	if ((r = lv_names(set->vg, lv, &names, err)) == 0 && dmctl_names_has(set->active, names.name))
+		r = activation_lv_deactivate(set->act, set->vg, lv, set->force, err);
+	return r;
+}
+
+static void vg_set_tally(size_t i, int r, const struct vg_error *err, void *userdata)
+{
+	struct vg_set *set = userdata;
+
+	(void)i;
+	if (r < 0)
+		note_failure(&set->first, &set->first_r, &set->n_failed, r, err);
+	else
+		set->n_done++;
+}
+
+/* Below this many LVs per worker process, forking costs more than it saves. */
+#define VG_SET_LVS_PER_WORKER 32
+
+/*
+ * Every visible LV of set->vg activated or deactivated, tallied in @set.
+ * Each LV is the kernel's work (create, load, resume; or remove), which it
+ * does side by side on several CPUs. While a move is in progress the first
+ * LV on pvmove0 makes its device, so the LVs go one by one.
+ */
+static int vg_set_run(struct vg_set *set, struct vg_error *err)
+{
+	const struct vg *vg = set->vg;
+	size_t n = 0;
+	unsigned workers;
+	int r;
+
+	set->lvs = calloc(vg->n_lvs + 1, sizeof(*set->lvs));
+	if (!set->lvs)
+		return vg_error_set(err, -ENOMEM, "out of memory");
+	for (size_t l = 0; l < vg->n_lvs; l++)
+		if (vg->lvs[l]->status & LV_STATUS_VISIBLE)
+			set->lvs[n++] = vg->lvs[l];
+	workers = pv_move_in_progress(vg) ? 1 : fanout_workers(n, VG_SET_LVS_PER_WORKER);
+	r = fanout_run(n, workers, vg_set_one, vg_set_tally, set, err);
+	free(set->lvs);
+	set->lvs = NULL;
+	return r;
+}
+
 int activation_sync_vg(struct activation *act, const struct vg *old, const struct vg *new,
 		       const char *const *new_pv_devices, struct vg_error *err)
 {
@@ -456,13 +524,27 @@ int activation_sync_vg(struct activation *act, const struct vg *old, const struc
 		if (r < 0)
 			note_failure(&first, &first_r, &n_failed, r, &e);
 	}
-	for (size_t l = 0; new && l < new->n_lvs; l++) {
+	if (!old && new) {
+		/* the whole VG (at start, or a VG that appeared): as vg activate does it */
+		struct vg_set set = { .act = act, .vg = new, .pv_devices = new_pv_devices, .activate = true,
+				      .active = &active };
+
+		e = (struct vg_error){ 0 };
+		r = vg_set_run(&set, &e);
+		if (set.n_failed) {
+			note_failure(&first, &first_r, &n_failed, set.first_r, &set.first);
+			n_failed += set.n_failed - 1;
+		} else if (r < 0) {
+			note_failure(&first, &first_r, &n_failed, r, &e);
+		}
+	}
+	for (size_t l = 0; old && new && l < new->n_lvs; l++) {
 		const struct vg_lv *lv = new->lvs[l];
 
 		if (!(lv->status & LV_STATUS_VISIBLE))
 			continue;
 		e = (struct vg_error){ 0 };
-		r = sync_lv(act, old, find_lv_by_id(old, lv->id), new, lv, new_pv_devices, old ? NULL : &active, &e);
+		r = sync_lv(act, old, find_lv_by_id(old, lv->id), new, lv, new_pv_devices, NULL, &e);
 		if (r < 0)
 			note_failure(&first, &first_r, &n_failed, r, &e);
 	}
@@ -512,79 +594,20 @@ int activation_vg_open_lvs(struct activation *act, const struct vg *vg, size_t *
 	return 0;
 }
 
-/* One vg activate / deactivate: what each LV needs, and the tally of what happened. */
-struct vg_set {
-	struct activation *act;
-	const struct vg *vg;
-	const char *const *pv_devices;
-	bool activate, read_only, force;
-	const struct dmctl_names *active;
-	const struct vg_lv **lvs; /* the visible LVs */
-	size_t n_done, n_failed;
-	struct vg_error first;
-	int first_r;
-};
-
-/* Runs in a worker process when there are several (common/fanout.h). */
-static int vg_set_one(size_t i, void *userdata, struct vg_error *err)
-{
-	struct vg_set *set = userdata;
-	const struct vg_lv *lv = set->lvs[i];
-	struct lv_names names;
-	int r;
-
-	if (set->activate)
-		return activation_lv_activate(set->act, set->vg, lv, set->pv_devices, set->read_only, set->active, err);
-	if ((r = lv_names(set->vg, lv, &names, err)) == 0 && dmctl_names_has(set->active, names.name))
-		r = activation_lv_deactivate(set->act, set->vg, lv, set->force, err);
-	return r;
-}
-
-static void vg_set_tally(size_t i, int r, const struct vg_error *err, void *userdata)
-{
-	struct vg_set *set = userdata;
-
-	(void)i;
-	if (r < 0)
-		note_failure(&set->first, &set->first_r, &set->n_failed, r, err);
-	else
-		set->n_done++;
-}
-
-/* Below this many LVs per worker process, forking costs more than it saves. */
-#define VG_SET_LVS_PER_WORKER 32
-
 int activation_vg_set(struct activation *act, const struct vg *vg, const char *const *pv_devices, bool activate,
 		      bool read_only, bool force, size_t *ret_changed, struct vg_error *err)
 {
 	struct dmctl_names active = { 0 };
 	struct vg_set set = { .act = act, .vg = vg, .pv_devices = pv_devices, .activate = activate,
 			      .read_only = read_only, .force = force, .active = &active };
-	size_t n = 0;
-	unsigned workers;
 	int r;
 
-	set.lvs = calloc(vg->n_lvs + 1, sizeof(*set.lvs));
-	if (!set.lvs)
-		return vg_error_set(err, -ENOMEM, "out of memory");
-	for (size_t l = 0; l < vg->n_lvs; l++)
-		if (vg->lvs[l]->status & LV_STATUS_VISIBLE)
-			set.lvs[n++] = vg->lvs[l];
 	/* one list of the devices that exist, not a look per LV: a VG may have thousands */
 	r = activation_list(act, &active, err);
-	if (r < 0) {
-		free(set.lvs);
+	if (r < 0)
 		return r;
-	}
-	/*
-	 * Each LV is the kernel's work (create, load, resume; or remove), which
-	 * it does side by side on several CPUs. While a move is in progress the
-	 * first LV on pvmove0 makes its device, so the LVs go one by one.
-	 */
-	workers = pv_move_in_progress(vg) ? 1 : fanout_workers(n, VG_SET_LVS_PER_WORKER);
-	r = fanout_run(n, workers, vg_set_one, vg_set_tally, &set, err);
+	r = vg_set_run(&set, err);
 	dmctl_names_done(&active);
-	free(set.lvs);
 	*ret_changed = set.n_done;
 	if (r < 0 && set.n_failed == 0)
 		return r;

@@ -71,6 +71,16 @@ $V vg deactivate vg_u >/dev/null || die "vg deactivate (68 LVs)"
 /usr/sbin/udevadm settle
 [ -z "$(ls /dev/mapper | grep '^vg_u-')" ] && [ -z "$(ls /dev/vg_u 2>/dev/null)" ] || die "vg deactivate left: $(ls /dev/mapper /dev/vg_u)"
 no_cookies
+# a restart activates every LV of the VG, spread over workers the same way
+kill -TERM $pid; wait $pid
+/usr/sbin/vgtoold --config /etc/vgtool/vgtoold.conf --foreground 2>>/tmp/vgtoold.log &
+pid=$!
+for i in $(seq 100); do $V host status >/dev/null 2>&1 && break; sleep 0.2; done
+/usr/sbin/udevadm settle
+[ "$(/usr/sbin/dmsetup table | grep -c '^vg_u-')" = 68 ] || die "after a restart device-mapper has: $(/usr/sbin/dmsetup table)"
+for i in $(seq 66); do link_by_udev /dev/vg_u/lv_m$i vg_u-lv_m$i; done
+no_cookies
+$V vg deactivate vg_u >/dev/null || die "vg deactivate after the restart"
 for i in $(seq 66); do $V lv remove vg_u/lv_m$i >/dev/null || die "lv remove lv_m$i"; done
 $V --json vg activate vg_u >/tmp/act || die "vg activate (2 LVs)"
 grep -q '"active_lvs": *2' /tmp/act || die "vg activate: $(cat /tmp/act)"
@@ -78,7 +88,7 @@ grep -q '"active_lvs": *2' /tmp/act || die "vg activate: $(cat /tmp/act)"
 link_by_udev /dev/vg_u/lv1 vg_u-lv1
 link_by_udev /dev/vg_u/lv_b vg_u-lv_b
 no_cookies
-say "vg deactivate and activate of 68 LVs (two worker processes) and of 2: nodes and links by udev, no cookie left"
+say "vg deactivate and activate of 68 LVs (two worker processes), their activation at a restart, and of 2: nodes and links by udev, no cookie left"
 $V lv extend vg_u/lv1 --size +8M >/dev/null || die "lv extend"
 [ "$(blockdev --getsize64 /dev/vg_u/lv1)" = 25165824 ] || die "size after extend: $(blockdev --getsize64 /dev/vg_u/lv1)"
 $V lv rename vg_u/lv1 lv2 >/dev/null || die "lv rename"

@@ -17,7 +17,7 @@ check-fuzz:
 # tests/vm: QEMU on Debian's kernel, md and device-mapper for real. Not part of
 # `make check` (they download the kernel and boot a VM); `make check-vm` runs them.
 VM_TESTS = tests/vm/stock-tools.sh tests/vm/kernel-backend.sh tests/vm/daemon-kernel.sh tests/vm/daemon-udev.sh tests/vm/demo-kernel.sh \
-	tests/vm/rescue-one-leg.sh tests/vm/pv-move.sh tests/vm/capacity.sh
+	tests/vm/rescue-one-leg.sh tests/vm/pv-move.sh tests/vm/pv-move-failure.sh tests/vm/capacity.sh
 EXTRA_DIST += tests/vm/vm-lib.sh $(VM_TESTS)
 check-vm: all
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(VM_TESTS)'

@@ -7,6 +7,7 @@
  * its cost does not grow with the size of the VG; the others copy the VG
  * whole.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -128,6 +129,8 @@ static struct vg_lv *own_lv_or_fail(struct vg *copy, const char *name, struct vg
 
 			if (!lv)
 				vg_error_set(err, -ENOMEM, "out of memory copying LV %s", name);
+			else
+				assert(vg_lv_changeable(lv));
 			return lv;
 		}
 	vg_error_set(err, -ENOENT, "VG %s has no LV called %s", copy->name, name);

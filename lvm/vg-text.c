@@ -23,6 +23,7 @@
  * "# 4.99023 Gigabytes"); times are shown in the process's local time zone,
  * as lvm2 does.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1683,6 +1684,7 @@ struct lv_fragment {
 	struct lv_fragment *after; /* the one used after it in the last render that used it; NULL: unknown */
 	size_t hash;
 	uint64_t used; /* the render that last used it */
+	uint64_t serial; /* the frozen LV it was last used for (struct vg_lv), 0: none */
 	size_t key_len, text_len;
 	char bytes[]; /* key, then text */
 };
@@ -1703,6 +1705,11 @@ struct vg_text_cache {
 	struct lv_fragment *first; /* the first LV's fragment in the last render */
 	struct lv_fragment *last_used; /* in the current render; NULL before its first LV */
 	bool backup; /* the form of the fragments */
+	/*
+	 * Check every fragment taken on a frozen LV's serial against the LV's
+	 * key (the invariant that frozen LVs are never changed, tested).
+	 */
+	bool verify;
 	struct strbuf key; /* scratch: the key of the LV being rendered */
 };
 
@@ -1710,9 +1717,18 @@ struct vg_text_cache *vg_text_cache_new(void)
 {
 	struct vg_text_cache *cache = calloc(1, sizeof(*cache));
 
-	if (cache)
+	if (cache) {
 		strbuf_init(&cache->key);
+#ifdef __SANITIZE_ADDRESS__
+		cache->verify = true;
+#endif
+	}
 	return cache;
+}
+
+void vg_text_cache_verify(struct vg_text_cache *cache, bool verify)
+{
+	cache->verify = verify;
 }
 
 struct vg_text_cache *vg_text_cache_free(struct vg_text_cache *cache)
@@ -1879,6 +1895,27 @@ static void cache_note_order(struct vg_text_cache *cache, struct lv_fragment *f)
 	cache->last_used = f;
 }
 
+static void cache_use(struct vg_render *r, struct lv_fragment *f, const struct vg_lv *lv)
+{
+	struct vg_text_cache *cache = r->cache;
+
+	f->used = cache->render;
+	f->serial = lv->frozen ? lv->serial : 0;
+	cache->used++;
+	cache_note_order(cache, f);
+}
+
+/*
+ * Whether @f is the fragment of @lv by identity: last used for the same
+ * frozen LV (whose content cannot have changed since) in a VG of the same
+ * extent size (the key's first field).
+ */
+static bool fragment_of_frozen(const struct lv_fragment *f, const struct vg *vg, const struct vg_lv *lv)
+{
+	return lv->frozen && f->serial == lv->serial &&
+	       memcmp(f->bytes, &vg->extent_size_sectors, sizeof(vg->extent_size_sectors)) == 0;
+}
+
 /* put_lv(), from the cache when this LV was rendered before as it is now. */
 static void put_lv_cached(struct vg_render *r, const struct vg_lv *lv)
 {
@@ -1890,21 +1927,29 @@ static void put_lv_cached(struct vg_render *r, const struct vg_lv *lv)
 		put_lv(r, lv);
 		return;
 	}
+	f = cache->last_used ? cache->last_used->after : cache->first;
+	if (f && fragment_of_frozen(f, r->vg, lv)) {
+		if (cache->verify) {
+			lv_key(&cache->key, r->vg, lv);
+			assert(strbuf_status(&cache->key) < 0 ||
+			       (f->key_len == cache->key.len && memcmp(f->bytes, cache->key.data, f->key_len) == 0));
+		}
+		cache_use(r, f, lv);
+		strbuf_append(r->sb, f->bytes + f->key_len, f->text_len);
+		return;
+	}
 	lv_key(&cache->key, r->vg, lv);
 	if (strbuf_status(&cache->key) < 0) {
 		strbuf_reset(&cache->key);
 		put_lv(r, lv);
 		return;
 	}
-	f = cache->last_used ? cache->last_used->after : cache->first;
 	if (!f || f->key_len != cache->key.len || memcmp(f->bytes, cache->key.data, f->key_len) != 0) {
 		hash = hash_bytes(cache->key.data, cache->key.len);
 		f = cache_find(cache, cache->key.data, cache->key.len, hash);
 	}
 	if (f) {
-		f->used = cache->render;
-		cache->used++;
-		cache_note_order(cache, f);
+		cache_use(r, f, lv);
 		strbuf_append(r->sb, f->bytes + f->key_len, f->text_len);
 		return;
 	}
@@ -1912,10 +1957,8 @@ static void put_lv_cached(struct vg_render *r, const struct vg_lv *lv)
 	put_lv(r, lv);
 	if (strbuf_status(r->sb) == 0) {
 		f = cache_add(cache, cache->key.data, cache->key.len, hash, r->sb->data + start, r->sb->len - start);
-		if (f) {
-			cache->used++;
-			cache_note_order(cache, f);
-		}
+		if (f)
+			cache_use(r, f, lv);
 	}
 }
 

@@ -56,6 +56,12 @@ struct vg_text_cache;
 struct vg_text_cache *vg_text_cache_new(void);
 struct vg_text_cache *vg_text_cache_free(struct vg_text_cache *cache);
 DEFINE_CLEANUP_FUNC(struct vg_text_cache, vg_text_cache_free)
+/*
+ * A cache reuses the fragment of a frozen LV (struct vg_lv) by its serial
+ * without comparing its fields; with @verify it compares them all the same
+ * and asserts they match (on by default in sanitizer builds).
+ */
+void vg_text_cache_verify(struct vg_text_cache *cache, bool verify);
 
 /* vg_text_render_raw() through @cache (NULL: none): the same bytes, less work. */
 int vg_text_render_raw_cached(const struct vg *vg, const struct vg_text_header *header,

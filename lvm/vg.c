@@ -182,6 +182,8 @@ static struct vg_lv *vg_lv_clone(const struct vg_lv *lv)
 		return NULL;
 	*copy = *lv;
 	copy->other_owners = 0;
+	copy->frozen = false;
+	copy->serial = 0;
 	copy->name = NULL;
 	copy->flags = copy->tags = (struct vg_words){ 0 };
 	copy->creation_host = NULL;
@@ -239,6 +241,16 @@ static struct vg_pv *vg_pv_clone(const struct vg_pv *pv)
 	return copy;
 }
 
+static void vg_lv_freeze(struct vg_lv *lv)
+{
+	static uint64_t last_serial;
+
+	if (lv->frozen)
+		return;
+	lv->frozen = true;
+	lv->serial = __atomic_add_fetch(&last_serial, 1, __ATOMIC_RELAXED);
+}
+
 static struct vg *vg_copy(const struct vg *vg, bool share_lvs)
 {
 	_cleanup_(vg_freep) struct vg *copy = NULL;
@@ -286,6 +298,7 @@ static struct vg *vg_copy(const struct vg *vg, bool share_lvs)
 		for (size_t i = 0; i < vg->n_lvs; i++) {
 			if (share_lvs) {
 				copy->lvs[i] = vg->lvs[i];
+				vg_lv_freeze(copy->lvs[i]);
 				copy->lvs[i]->other_owners++;
 			} else {
 				copy->lvs[i] = vg_lv_clone(vg->lvs[i]);
@@ -312,12 +325,12 @@ struct vg_lv *vg_lv_own(struct vg *vg, size_t index)
 {
 	struct vg_lv *lv = vg->lvs[index], *copy;
 
-	if (lv->other_owners == 0)
+	if (vg_lv_changeable(lv))
 		return lv;
 	copy = vg_lv_clone(lv);
 	if (!copy)
 		return NULL;
-	lv->other_owners--;
+	vg_lv_free(lv); /* one owner less, or the last one gone */
 	vg->lvs[index] = copy;
 	return copy;
 }

@@ -12,7 +12,8 @@
  * LV object shared between a VG and its copies made by vg_clone_sharing_lvs():
  * each VG holding it counts as an owner (`other_owners` counts all but one),
  * the last vg_lv_free() releases it, and nobody changes a shared LV: a VG
- * that must change one takes its own copy first with vg_lv_own().
+ * that must change one takes its own copy first with vg_lv_own(). An LV
+ * once shared stays frozen (`frozen`): see struct vg_lv.
  */
 #pragma once
 
@@ -89,6 +90,15 @@ struct vg_lv {
 	size_t n_segments;
 	struct cfg_node *extra;
 	unsigned int other_owners; /* VGs holding this object besides one; 0: private, may be changed */
+	/*
+	 * Set when the object is first shared (vg_clone_sharing_lvs) and never
+	 * cleared: a frozen LV is not changed again, even once its other owners
+	 * have let go (vg_lv_own copies it all the same), so `serial`, unique
+	 * among the frozen LVs of the process, stands for its content for good.
+	 * A renderer may reuse what it made of an LV of the same serial.
+	 */
+	bool frozen;
+	uint64_t serial; /* 0 until frozen */
 };
 
 struct vg_pv {
@@ -141,8 +151,16 @@ struct vg *vg_clone(const struct vg *vg); /* deep copy; NULL on ENOMEM */
  * only through vg_lv_own(). NULL on ENOMEM.
  */
 struct vg *vg_clone_sharing_lvs(const struct vg *vg);
-/* @vg->lvs[@index], made private to @vg first (copied if shared); NULL on ENOMEM, leaving it shared. */
+/*
+ * @vg->lvs[@index], made changeable first (copied if frozen, i.e. shared now
+ * or once); NULL on ENOMEM, leaving it as it was.
+ */
 struct vg_lv *vg_lv_own(struct vg *vg, size_t index);
+/* Whether @lv may be changed in place: neither shared nor ever frozen. Mutators assert it. */
+static inline bool vg_lv_changeable(const struct vg_lv *lv)
+{
+	return lv->other_owners == 0 && !lv->frozen;
+}
 
 /* Destructors of single model objects (for operations that add or drop them). Accept NULL.
  * vg_lv_free() of a shared LV only drops one owner. */

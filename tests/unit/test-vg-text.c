@@ -1107,6 +1107,18 @@ static void test_render_cache(void **state)
 	}
 }
 
+/* One PV of @extents extents of 4 MiB, to make a VG on. */
+static struct pv_join test_pv_join(uint64_t extents)
+{
+	return (struct pv_join){
+		.id = "pv0000pv0000pv0000pv0000pv0000p0",
+		.device_hint = "/dev/test",
+		.dev_size_sectors = 2048 + extents * 8192,
+		.pe_start_sectors = 2048,
+		.data_end_sectors = 2048 + extents * 8192,
+	};
+}
+
 /*
  * A VG of a few hundred LVs changed one LV at a time, as the daemon does,
  * for long enough that the caches sweep their stale fragments several
@@ -1114,13 +1126,7 @@ static void test_render_cache(void **state)
  */
 static void test_render_cache_over_many_changes(void **state)
 {
-	struct pv_join join = {
-		.id = "pv0000pv0000pv0000pv0000pv0000p0",
-		.device_hint = "/dev/test",
-		.dev_size_sectors = 2048 + 4096 * 8192ULL,
-		.pe_start_sectors = 2048,
-		.data_end_sectors = 2048 + 4096 * 8192ULL,
-	};
+	struct pv_join join = test_pv_join(4096);
 	_cleanup_(vg_text_cache_freep) struct vg_text_cache *raw = vg_text_cache_new();
 	_cleanup_(vg_text_cache_freep) struct vg_text_cache *backup = vg_text_cache_new();
 	_cleanup_(vg_text_cache_freep) struct vg_text_cache *both = vg_text_cache_new();
@@ -1160,6 +1166,67 @@ static void test_render_cache_over_many_changes(void **state)
 	vg_free(vg);
 }
 
+/*
+ * The cache takes a frozen LV's fragment by its serial alone (here without
+ * the check that compares the fields): that is right only because a frozen
+ * LV is never changed. Once shared, an LV stays frozen after its other
+ * owner is gone, so vg_lv_own() hands out a copy (a new object, its own
+ * serial) and the render shows the change.
+ */
+static void test_render_cache_trusts_frozen_lvs(void **state)
+{
+	struct pv_join join = test_pv_join(64);
+	_cleanup_(vg_text_cache_freep) struct vg_text_cache *cache = vg_text_cache_new();
+	_cleanup_(vg_freep) struct vg *vg = NULL;
+	struct vg_error err = { 0 };
+	struct vg *shared;
+	struct vg_lv *before, *lv;
+
+	assert_non_null(cache);
+	vg_text_cache_verify(cache, false);
+	assert_int_equal(vg_op_create("vg_frozen", 0, &join, 1, NULL, &vg, &err), 0);
+	for (int i = 0; i < 3; i++) {
+		struct vg *next = NULL;
+		char name[8];
+		struct lv_create_request req = { .name = name, .size = { .extents = 2 }, .creation_host = "h" };
+
+		snprintf(name, sizeof(name), "lv%d", i);
+		assert_int_equal(lv_op_create(vg, &req, &next, &err), 0);
+		vg_free(vg);
+		vg = next;
+	}
+	/* the ops shared the LVs they left alone: all but the newest are frozen */
+	assert_false(vg_lv_changeable(vg->lvs[0]));
+	assert_true(vg_lv_changeable(vg->lvs[2]));
+
+	shared = vg_clone_sharing_lvs(vg);
+	assert_non_null(shared);
+	for (size_t l = 0; l < vg->n_lvs; l++) {
+		assert_true(vg->lvs[l]->frozen);
+		assert_int_not_equal(vg->lvs[l]->serial, 0);
+		assert_false(vg_lv_changeable(vg->lvs[l]));
+	}
+	assert_int_not_equal(vg->lvs[0]->serial, vg->lvs[1]->serial);
+	/* rendered twice: the second time every fragment is taken by serial */
+	assert_one_cached_render_is_plain(vg, cache, false, "frozen LVs, first render");
+	assert_one_cached_render_is_plain(vg, cache, false, "frozen LVs, by serial");
+	vg_free(shared);
+	assert_int_equal(vg->lvs[1]->other_owners, 0);
+	assert_true(vg->lvs[1]->frozen);
+
+	before = vg->lvs[1];
+	lv = vg_lv_own(vg, 1);
+	assert_non_null(lv);
+	assert_ptr_not_equal(lv, before);
+	assert_false(lv->frozen);
+	assert_int_equal(lv->serial, 0);
+	assert_true(vg_lv_changeable(lv));
+	lv->segments[0]->extent_count = 1;
+	lv->creation_time = 12345;
+	assert_one_cached_render_is_plain(vg, cache, false, "a frozen LV's copy changed");
+	assert_int_equal(vg_validate(vg, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1179,6 +1246,7 @@ int main(void)
 		cmocka_unit_test(test_render_arguments),
 		cmocka_unit_test(test_render_cache),
 		cmocka_unit_test(test_render_cache_over_many_changes),
+		cmocka_unit_test(test_render_cache_trusts_frozen_lvs),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tz, NULL);

@@ -201,7 +201,8 @@ int vg_store_commit(struct vg_store *store, struct vg *new_vg, const struct vg_c
 	r = vg_store_check_complete(store, err);
 	if (r < 0)
 		return r;
-	r = vg_validate(new_vg, err);
+	/* a change of a few LVs is checked against the committed VG rather than whole */
+	r = store->vg->validated ? vg_validate_change(store->vg, new_vg, err) : vg_validate(new_vg, err);
 	if (r < 0)
 		return vg_error_prefix(err, r, "refusing to commit an inconsistent VG: ");
 
@@ -240,6 +241,7 @@ int vg_store_commit(struct vg_store *store, struct vg *new_vg, const struct vg_c
 	old_name = store->vg->name ? strdup(store->vg->name) : NULL;
 	vg_free(store->vg);
 	store->vg = new_vg;
+	store->vg->validated = true;
 	free(store->targets);
 	store->targets = TAKE_PTR(targets);
 	store->n_missing = 0;

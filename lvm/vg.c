@@ -10,6 +10,7 @@
  * out twice, stripes inside their PV), so that nothing we write can be
  * refused or, worse, misread by stock lvm2.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -859,7 +860,8 @@ static int vg_validate_extent_use(const struct vg *vg, struct vg_error *err)
 	return 0;
 }
 
-int vg_validate(const struct vg *vg, struct vg_error *err)
+/* The checks of the VG's own fields and its PVs: what vg_validate() does before the LVs. */
+static int vg_validate_head(const struct vg *vg, struct vg_error *err)
 {
 	uint64_t extent;
 	int r;
@@ -881,12 +883,202 @@ int vg_validate(const struct vg *vg, struct vg_error *err)
 				    extent);
 	if (vg->seqno > UINT32_MAX)
 		return vg_error_set(err, -EBADMSG, "seqno %" PRIu64 " is too large", vg->seqno);
+	return vg_validate_pvs(vg, err);
+}
 
-	r = vg_validate_pvs(vg, err);
+int vg_validate(const struct vg *vg, struct vg_error *err)
+{
+	int r;
+
+	r = vg_validate_head(vg, err);
 	if (r < 0)
 		return r;
 	r = vg_validate_lvs(vg, err);
 	if (r < 0)
 		return r;
 	return vg_validate_extent_use(vg, err);
+}
+
+/* ---- validation of a change ------------------------------------------- */
+
+/* Beyond this many LVs new to a VG, checking them against every other LV costs more than the whole check. */
+#define VG_CHANGE_MAX_NEW_LVS 64
+
+/* How far ahead in the old VG's LV list an LV is looked for (LVs keep their order; a removed LV shifts them by one). */
+#define VG_CHANGE_LOOKAHEAD 8
+
+static bool vg_runs_overlap(const struct vg_pe_run *a, const struct vg_pe_run *b)
+{
+	return a->pv_index == b->pv_index && a->first_pe < b->first_pe + b->count &&
+	       b->first_pe < a->first_pe + a->count;
+}
+
+static struct vg_pe_run vg_stripe_run(const struct vg_segment *seg, uint32_t k)
+{
+	return (struct vg_pe_run){
+		.pv_index = seg->stripes[k].pv_index,
+		.first_pe = seg->stripes[k].first_pe,
+		.count = seg->extent_count / seg->stripe_count,
+	};
+}
+
+static bool vg_run_overlaps(const struct vg_pe_run *run, const struct vg_pe_run *runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (vg_runs_overlap(&runs[i], run))
+			return true;
+	return false;
+}
+
+/* Whether a run of @seg's stripes overlaps one of @runs (@n). */
+static bool vg_segment_overlaps(const struct vg_segment *seg, const struct vg_pe_run *runs, size_t n)
+{
+	for (uint32_t k = 0; seg->is_striped && k < seg->stripe_count; k++) {
+		const struct vg_pe_run run = vg_stripe_run(seg, k);
+
+		if (vg_run_overlaps(&run, runs, n))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Add the runs of @lv's stripes to @runs (@n, growing), each checked
+ * against those there already; false on an overlap or without memory.
+ */
+static bool vg_add_runs(const struct vg_lv *lv, struct vg_pe_run **runs, size_t *n, size_t *capacity)
+{
+	for (size_t s = 0; s < lv->n_segments; s++) {
+		const struct vg_segment *seg = lv->segments[s];
+
+		for (uint32_t k = 0; seg->is_striped && k < seg->stripe_count; k++) {
+			const struct vg_pe_run run = vg_stripe_run(seg, k);
+
+			if (vg_run_overlaps(&run, *runs, *n))
+				return false;
+			if (*n == *capacity) {
+				size_t grown = *capacity ? 2 * *capacity : 16;
+				struct vg_pe_run *more = reallocarray(*runs, grown, sizeof(*more));
+
+				if (!more)
+					return false;
+				*runs = more;
+				*capacity = grown;
+			}
+			(*runs)[(*n)++] = run;
+		}
+	}
+	return true;
+}
+
+/*
+ * Whether @lv is one of @old's LVs, looked for from @old->lvs[*@at] a few
+ * places on; *@at moves past it when found. Not finding an LV @old has only
+ * costs a check it did not need.
+ */
+static bool vg_lv_carried(const struct vg *old, const struct vg_lv *lv, size_t *at)
+{
+	if (!lv->frozen)
+		return false; /* shared objects only: any other may have changed */
+	for (size_t i = *at; i < old->n_lvs && i <= *at + VG_CHANGE_LOOKAHEAD; i++)
+		if (old->lvs[i] == lv) {
+			*at = i + 1;
+			return true;
+		}
+	return false;
+}
+
+/* Whether @a and @b share a name or an id. */
+static bool vg_lvs_clash(const struct vg_lv *a, const struct vg_lv *b)
+{
+	return memcmp(a->id, b->id, LVM_UUID_LEN) == 0 || streq(a->name, b->name);
+}
+
+/*
+ * Whether @vg, made from @old (which passed vg_validate() and was not
+ * changed since), passes vg_validate() too, by checking whole only the LVs
+ * it does not share with @old: against each other and every other LV for
+ * names, ids and extents, where the shared ones passed all of that in @old
+ * already and cannot have changed (they are frozen). False when it cannot
+ * tell (PVs changed, many new LVs, no memory) or found a fault.
+ */
+static bool vg_change_valid(const struct vg *old, const struct vg *vg)
+{
+	const struct vg_lv *new_lvs[VG_CHANGE_MAX_NEW_LVS];
+	_cleanup_free_ bool *is_new = NULL;
+	_cleanup_free_ struct vg_pe_run *runs = NULL;
+	size_t n_new = 0, visible = 0, at = 0, n_runs = 0, runs_capacity = 0;
+
+	if (!old || old == vg || old->n_pvs != vg->n_pvs)
+		return false;
+	for (size_t p = 0; p < vg->n_pvs; p++)
+		if (old->pvs[p]->pe_count != vg->pvs[p]->pe_count)
+			return false; /* stripes in bounds of their PV: checked against these */
+	if (vg_validate_head(vg, NULL) < 0)
+		return false;
+	is_new = calloc(vg->n_lvs + 1, sizeof(*is_new));
+	if (!is_new)
+		return false;
+
+	for (size_t l = 0; l < vg->n_lvs; l++) {
+		const struct vg_lv *lv = vg->lvs[l];
+
+		if (lv->status & LV_STATUS_VISIBLE)
+			visible++;
+		if (vg_lv_carried(old, lv, &at))
+			continue;
+		if (n_new == VG_CHANGE_MAX_NEW_LVS)
+			return false;
+		is_new[l] = true;
+		new_lvs[n_new++] = lv;
+	}
+	if (vg->max_lv && visible > vg->max_lv)
+		return false;
+
+	/* the new LVs whole, as vg_validate_lvs() checks each, and their extents against each other's */
+	for (size_t i = 0; i < n_new; i++) {
+		const struct vg_lv *lv = new_lvs[i];
+		uint64_t next = 0;
+
+		if (vg_name_check("LV", lv->name, NULL) < 0 || !vg_id_valid(lv->id) ||
+		    (lv->has_creation && !lv->creation_host) || lv->n_segments == 0)
+			return false;
+		for (size_t s = 0; s < lv->n_segments; s++) {
+			if (vg_validate_segment(vg, lv, s, next, NULL) < 0)
+				return false;
+			next += lv->segments[s]->extent_count;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (vg_lvs_clash(lv, new_lvs[j]))
+				return false;
+		if (!vg_add_runs(lv, &runs, &n_runs, &runs_capacity))
+			return false;
+	}
+	/* their names, ids and extents against every other LV's */
+	for (size_t l = 0; n_new > 0 && l < vg->n_lvs; l++) {
+		const struct vg_lv *lv = vg->lvs[l];
+
+		if (is_new[l])
+			continue;
+		for (size_t i = 0; i < n_new; i++)
+			if (vg_lvs_clash(lv, new_lvs[i]))
+				return false;
+		for (size_t s = 0; s < lv->n_segments; s++)
+			if (vg_segment_overlaps(lv->segments[s], runs, n_runs))
+				return false;
+	}
+	return true;
+}
+
+int vg_validate_change(const struct vg *old, const struct vg *vg, struct vg_error *err)
+{
+	if (vg && vg_change_valid(old, vg)) {
+#ifdef __SANITIZE_ADDRESS__
+		/* checked builds: the short verdict is the whole check's */
+		assert(vg_validate(vg, NULL) == 0);
+#endif
+		return 0;
+	}
+	/* a fault, or no short verdict: the whole check, which also names the fault */
+	return vg_validate(vg, err);
 }

@@ -133,6 +133,12 @@ struct vg {
 	struct vg_lv **lvs; /* in text order: visible LVs first, as lvm2 writes them */
 	size_t n_lvs;
 	struct cfg_node *extra; /* unknown VG-level keys and sections */
+	/*
+	 * Passed vg_validate() as it is now: set by vg_store on the VG it keeps
+	 * as committed (never changed in place), for vg_validate_change().
+	 * Copies start without it.
+	 */
+	bool validated;
 
 	/* Header keys outside the VG section: informational, re-rendered on write. */
 	char *description;
@@ -195,6 +201,15 @@ bool vg_extent_bitmap_claim(struct vg_extent_bitmap *bits, size_t pv_index, uint
  * Returns 0 or -EBADMSG naming the LV/segment/PV at fault.
  */
 int vg_validate(const struct vg *vg, struct vg_error *err);
+/*
+ * vg_validate(@vg) for a VG made from @old, which passed vg_validate() and
+ * was not changed since: the same verdict and message, but only the LVs
+ * @vg does not share with @old (struct vg_lv's `frozen` objects) are
+ * checked whole, each against every other LV. For a change of a few LVs
+ * in a large VG; anything else (another PV list, many changed LVs, a
+ * fault to name) takes the whole check.
+ */
+int vg_validate_change(const struct vg *old, const struct vg *vg, struct vg_error *err);
 
 /* LV names: vg_name_check's rules plus lvm2's reserved names and substrings. */
 int lv_name_check(const char *name, struct vg_error *err);

@@ -472,6 +472,119 @@ static void test_random_walk_stays_valid(void **state)
 	}
 }
 
+/* Break one LV of @vg (taken private first) in a way vg_validate() refuses, chosen by @how. */
+static void break_one_lv(struct vg *vg, unsigned how)
+{
+	size_t victim = rng() % vg->n_lvs, other = (victim + 1 + rng() % vg->n_lvs) % vg->n_lvs;
+	struct vg_lv *lv = vg_lv_own(vg, victim);
+	const struct vg_lv *model = vg->lvs[other];
+	struct vg_segment *seg;
+
+	assert_non_null(lv);
+	assert_true(vg_lv_changeable(lv));
+	seg = lv->segments[0];
+	if (other == victim)
+		how = 3; /* a single LV: no other to clash with */
+	switch (how % 6) {
+	case 0: /* another LV's name */
+		free(lv->name);
+		assert_non_null(lv->name = strdup(model->name));
+		break;
+	case 1: /* another LV's id */
+		memcpy(lv->id, model->id, sizeof(lv->id));
+		break;
+	case 2: /* another LV's first extents */
+		seg->stripes[0] = model->segments[0]->stripes[0];
+		break;
+	case 3: /* beyond the end of its PV */
+		seg->stripes[0].first_pe = PV_EXTENTS - seg->extent_count / seg->stripe_count + 1;
+		break;
+	case 4: /* a gap before its first segment */
+		seg->start_extent = 1;
+		break;
+	default: /* its own stripes on the same extents */
+		if (seg->stripe_count > 1)
+			seg->stripes[1] = seg->stripes[0];
+		else
+			lv->has_creation = true, free(lv->creation_host), lv->creation_host = NULL;
+		break;
+	}
+}
+
+/*
+ * vg_validate_change() gives vg_validate()'s verdict and message for VGs
+ * made by one or two changes from a valid one (as a daemon stages changes
+ * before a commit), sound or with one LV broken in every way the checks
+ * across LVs know (names, ids, extents) and the per-LV ones.
+ */
+static void test_change_validation_matches_whole(void **state)
+{
+	_cleanup_(vg_freep) struct vg *vg = make_vg(4);
+	unsigned created = 0, broken = 0, refused = 0;
+
+	rng_state = 0xc4a11e5ULL;
+	for (int step = 0; step < 2000; step++) {
+		_cleanup_(vg_freep) struct vg *mid = NULL;
+		struct vg *next = NULL;
+		struct vg_error whole = { 0 }, change = { 0 };
+		int r = 0, r_whole, r_change;
+
+		for (int op = 0; op < 1 + (int)(rng() % 2); op++) {
+			const struct vg *from = next ? next : vg;
+			struct vg *made = NULL;
+			char name[32];
+
+			if (from->n_lvs < 20 || rng() % 2) {
+				snprintf(name, sizeof(name), "lv%u", created++);
+				struct lv_create_request req = {
+					.name = name,
+					.size = { .extents = 1 + rng() % 6 },
+					.stripes = (uint32_t)(1 + rng() % 2),
+				};
+				r = lv_op_create(from, &req, &made, &change);
+			} else if (rng() % 2) {
+				r = lv_op_remove(from, from->lvs[rng() % from->n_lvs]->name, &made, &change);
+			} else {
+				snprintf(name, sizeof(name), "renamed%u", created++);
+				r = lv_op_rename(from, from->lvs[rng() % from->n_lvs]->name, name, &made, &change);
+			}
+			if (r < 0)
+				break;
+			vg_free(mid);
+			mid = next;
+			next = made;
+		}
+		if (!next)
+			continue;
+		if (next->n_lvs > 0 && rng() % 3 == 0) {
+			break_one_lv(next, (unsigned)rng());
+			broken++;
+		}
+		r_whole = vg_validate(next, &whole);
+		r_change = vg_validate_change(vg, next, &change);
+		assert_int_equal(r_change, r_whole);
+		if (r_whole < 0) {
+			assert_string_equal(change.message, whole.message);
+			refused++;
+			vg_free(next);
+			continue;
+		}
+		vg_free(vg);
+		vg = next;
+		/* a VG with more LVs than the PVs have room for stops growing */
+		while (vg->n_lvs > 60) {
+			struct vg *smaller = NULL;
+
+			assert_int_equal(lv_op_remove(vg, vg->lvs[rng() % vg->n_lvs]->name, &smaller, &change), 0);
+			vg_free(vg);
+			vg = smaller;
+		}
+	}
+	/* the walk went where it should: many broken VGs, and the checks refused them */
+	assert_true(broken > 400);
+	assert_true(refused > 300);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -488,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_merge_checks),
 		cmocka_unit_test(test_reduce_only_empty_pvs),
 		cmocka_unit_test(test_random_walk_stays_valid),
+		cmocka_unit_test(test_change_validation_matches_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1017,7 +1017,8 @@ static int stage_or_plan(struct handler_ctx *ctx, struct host_vg *hvg, struct vg
 			 bool removed, struct json_object **ret)
 {
 	struct json_object *result = json_object_new_object();
-	const struct vg_lv *lv = lv_name ? vg_find_lv(next, lv_name) : NULL;
+	/* after a create, the LV is the last visible one: the search ends at once */
+	const struct vg_lv *lv = lv_name ? vg_find_lv_from_end(next, lv_name) : NULL;
 
 	if (lv && !removed)
 		json_object_object_add(result, "lv", host_lv_json(ctx->host, next, lv));

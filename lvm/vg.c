@@ -348,6 +348,16 @@ struct vg_lv *vg_find_lv(const struct vg *vg, const char *name)
 	return NULL;
 }
 
+struct vg_lv *vg_find_lv_from_end(const struct vg *vg, const char *name)
+{
+	if (!vg || !name)
+		return NULL;
+	for (size_t i = vg->n_lvs; i-- > 0;)
+		if (streq(vg->lvs[i]->name, name))
+			return vg->lvs[i];
+	return NULL;
+}
+
 /* @id with or without dashes, as lvm2 accepts ids. */
 ssize_t vg_find_pv_by_id(const struct vg *vg, const char *id)
 {

@@ -177,6 +177,8 @@ DEFINE_CLEANUP_FUNC(struct vg_pv, vg_pv_free)
 
 /* Look-ups; NULL / -1 when absent. */
 struct vg_lv *vg_find_lv(const struct vg *vg, const char *name);
+/* vg_find_lv() from the end: finds an LV just created at once (new LVs follow the other visible ones). */
+struct vg_lv *vg_find_lv_from_end(const struct vg *vg, const char *name);
 ssize_t vg_find_pv_by_id(const struct vg *vg, const char *id);
 
 /* Total extents of an LV (sum of its segments). */

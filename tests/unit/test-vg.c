@@ -148,6 +148,10 @@ static void test_good_vg(void **state)
 	assert_int_equal(vg_lv_extents(vg_find_lv(vg, "fast")), 4);
 	assert_null(vg_find_lv(vg, "nothing"));
 	assert_null(vg_find_lv(vg, NULL));
+	for (size_t l = 0; l < vg->n_lvs; l++)
+		assert_ptr_equal(vg_find_lv_from_end(vg, vg->lvs[l]->name), vg->lvs[l]);
+	assert_null(vg_find_lv_from_end(vg, "nothing"));
+	assert_null(vg_find_lv_from_end(vg, NULL));
 	assert_int_equal(vg_find_pv_by_id(vg, vg->pvs[1]->id), 1);
 	/* dashes anywhere are ignored, as lvm2 does */
 	assert_int_equal(vg_find_pv_by_id(vg, "P00000-0000-0000-0000-0000-0000-000001"), 1);

@@ -338,12 +338,21 @@ struct vg_lv *vg_lv_own(struct vg *vg, size_t index)
 
 /* ---- look-ups --------------------------------------------------------- */
 
+/*
+ * streq() for LV names, the first characters compared in line: a scan of
+ * 10 000 names mostly stops there, without a call.
+ */
+static inline bool vg_lv_name_eq(const char *a, const char *b)
+{
+	return a && b && a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 struct vg_lv *vg_find_lv(const struct vg *vg, const char *name)
 {
 	if (!vg || !name)
 		return NULL;
 	for (size_t i = 0; i < vg->n_lvs; i++)
-		if (streq(vg->lvs[i]->name, name))
+		if (vg_lv_name_eq(vg->lvs[i]->name, name))
 			return vg->lvs[i];
 	return NULL;
 }
@@ -353,7 +362,7 @@ struct vg_lv *vg_find_lv_from_end(const struct vg *vg, const char *name)
 	if (!vg || !name)
 		return NULL;
 	for (size_t i = vg->n_lvs; i-- > 0;)
-		if (streq(vg->lvs[i]->name, name))
+		if (vg_lv_name_eq(vg->lvs[i]->name, name))
 			return vg->lvs[i];
 	return NULL;
 }
@@ -1001,7 +1010,7 @@ static bool vg_lv_carried(const struct vg *old, const struct vg_lv *lv, size_t *
 /* Whether @a and @b share a name or an id. */
 static bool vg_lvs_clash(const struct vg_lv *a, const struct vg_lv *b)
 {
-	return memcmp(a->id, b->id, LVM_UUID_LEN) == 0 || streq(a->name, b->name);
+	return memcmp(a->id, b->id, LVM_UUID_LEN) == 0 || vg_lv_name_eq(a->name, b->name);
 }
 
 /*

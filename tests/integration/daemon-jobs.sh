@@ -228,6 +228,10 @@ out=$(rpc mirror.replace_leg '{"name":"md0","old":'$(img c)',"new":'$(img d)'}')
 job4=$(json_get "$out" 'j["job"]["id"]')
 assert_eq mirror.replace_leg "$(json_get "$out" 'j["job"]["kind"]')" "the replacement's job"
 wait_progress "$job4" 0.2
+# a checkpoint is written every 64 MiB or every second: the kill comes after the first one
+for i in $(seq 1 100); do
+	case "$(recovery_offset d)" in none | 0) sleep 0.05 ;; *) break ;; esac
+done
 kill -KILL "$VGTOOLD_PID"
 wait "$VGTOOLD_PID" 2>/dev/null || true
 VGTOOLD_PID=

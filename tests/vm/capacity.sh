@@ -17,9 +17,7 @@
 # Stock lvm2 and /proc/mdstat are the judges in the guest.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/vm/vm-lib.sh"
-require_cmd qemu-system-x86_64 cpio depmod
-[ -x /bin/busybox ] || skip "busybox-static is not installed"
-vm_prepare || skip "no kernel for the VM: $(tail -1 "$VM_CACHE/prepare.log" 2>/dev/null)"
+vm_require
 
 D="$WORK/d"
 mkdir -p "$D/img"

@@ -22,10 +22,8 @@
 # each boot printed.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/vm/vm-lib.sh"
-require_cmd qemu-system-x86_64 cpio depmod sfdisk
-[ -x /bin/busybox ] || skip "busybox-static is not installed"
 [ -x /usr/bin/qemu-io ] || skip "qemu-utils is not installed"
-vm_prepare || skip "no kernel for the VM: $(tail -1 "$VM_CACHE/prepare.log" 2>/dev/null)"
+vm_require sfdisk
 
 D="$WORK/d"
 mkdir -p "$D/img"

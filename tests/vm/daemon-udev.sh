@@ -10,10 +10,8 @@
 # cookie is left waiting.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/vm/vm-lib.sh"
-require_cmd qemu-system-x86_64 cpio depmod
-[ -x /bin/busybox ] || skip "busybox-static is not installed"
 [ -x /lib/systemd/systemd-udevd ] || skip "udev is not installed"
-vm_prepare || skip "no kernel for the VM: $(tail -1 "$VM_CACHE/prepare.log" 2>/dev/null)"
+vm_require
 
 make_image "$WORK/a.img" 64M
 make_image "$WORK/b.img" 64M

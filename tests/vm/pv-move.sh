@@ -27,9 +27,7 @@
 #     vgtoold starts, and reloaded with the move's table when a move starts.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/vm/vm-lib.sh"
-require_cmd qemu-system-x86_64 cpio depmod
-[ -x /bin/busybox ] || skip "busybox-static is not installed"
-vm_prepare || skip "no kernel for the VM: $(tail -1 "$VM_CACHE/prepare.log" 2>/dev/null)"
+vm_require
 
 D="$WORK/d"
 mkdir -p "$D/img"

@@ -116,6 +116,14 @@ EOC
 	echo "$want" >"$stamp"
 }
 
+# vm_require [CMD...]: skip the test unless QEMU, the initramfs tools, busybox,
+# each CMD and a kernel for the VM are there (vm_prepare makes the image).
+vm_require() {
+	require_cmd qemu-system-x86_64 cpio depmod "$@"
+	[ -x /bin/busybox ] || skip "busybox-static is not installed"
+	vm_prepare || skip "no kernel for the VM: $(tail -1 "$VM_CACHE/prepare.log" 2>/dev/null)"
+}
+
 # vm_guest_vgtoold FILTER: guest shell text that configures vgtoold with
 # activation = "kernel" and a devices/filter accepting FILTER (a regular
 # expression), and defines V (vgtool), start_daemon (waits for its first
